@@ -1,0 +1,56 @@
+"""structlog JSON lines for our events and, through the same renderer, Faust's and aiokafka's."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import orjson
+import structlog
+
+__all__ = ["configure_logging", "logging_dict"]
+
+_SHARED: list[Any] = [
+    structlog.contextvars.merge_contextvars,
+    structlog.stdlib.add_log_level,
+    structlog.stdlib.add_logger_name,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+]
+
+
+def _render(obj: Any, **kwargs: Any) -> str:
+    return orjson.dumps(obj, default=str, **kwargs).decode()
+
+
+def logging_dict(level: str) -> dict[str, Any]:
+    """A dictConfig for Faust's `logging_config=`: every stdlib record becomes one JSON line."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "json": {
+                "()": structlog.stdlib.ProcessorFormatter,
+                "foreign_pre_chain": _SHARED,
+                "processors": [
+                    structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                    structlog.processors.format_exc_info,
+                    structlog.processors.JSONRenderer(serializer=_render),
+                ],
+            }
+        },
+        "handlers": {"default": {"class": "logging.StreamHandler", "formatter": "json"}},
+        "root": {"handlers": ["default"], "level": level},
+    }
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """Route structlog through stdlib so one handler renders everything as JSON."""
+    import logging.config
+
+    logging.config.dictConfig(logging_dict(level))
+    structlog.configure(
+        processors=[*_SHARED, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
+        cache_logger_on_first_use=True,
+    )

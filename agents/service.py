@@ -1,0 +1,140 @@
+"""The Faust application: two thin agents around the core's two stages.
+
+    wire.raw.* ──enrich (parallel, stateless)──▶ wirewatch.enriched.v1 (1 partition)
+                                                   │
+                  decide (serial: story index, clusters, alert state in tables)
+                                                   ▼
+                              wire.articles · wire.alerts[.<x>] · wire.deadletter
+
+The decision is serialised on one partition so every copy of a story meets the same index,
+whatever raw topic or partition it came from; it is the cheap part of the work.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import faust
+import orjson
+import structlog
+from faust.sensors.prometheus import setup_prometheus_sensors
+
+from agents.deadletter import dead_letter
+from agents.metrics import ALERTS, ARTICLES, DEAD_LETTERS, STAGE_SECONDS, VERSIONS
+from agents.settings import Settings
+from streams.errors import WirewatchError
+from streams.pipeline import Config, Decider, Enricher, State
+
+__all__ = ["Service", "build_service"]
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class Service:
+    app: faust.App
+    settings: Settings
+    config: Config
+    enrich_agent: Any
+    decide_agent: Any
+    tables: dict[str, Any]
+    output_topics: dict[str, Any]
+
+
+def build_service(settings: Settings, config: Config) -> Service:  # noqa: PLR0915  # one composition root
+    """Create the app, its topics, tables and agents for these settings."""
+    app = faust.App(
+        settings.app_id,
+        broker=settings.broker_url,
+        store=settings.store,
+        datadir=str(settings.data_dir),
+        web_host=settings.web_host,
+        web_port=settings.web_port,
+        topic_partitions=settings.partitions,
+        consumer_auto_offset_reset="earliest",
+        producer_linger=0.005,
+        producer_compression_type=None,
+        table_cleanup_interval=60.0,
+        # at-least-once: offsets are committed after the outputs were handed to the producer.
+        processing_guarantee="at_least_once",
+    )
+    setup_prometheus_sensors(app)
+    VERSIONS.labels("watchlist", config.watchlist.version).set(1)
+    VERSIONS.labels("topics", config.taxonomy.version).set(1)
+    VERSIONS.labels("rules", config.rules.version).set(1)
+
+    raw = app.topic(pattern=settings.raw_topic_pattern, key_type=bytes, value_type=bytes,
+                    key_serializer="raw", value_serializer="raw")
+    enriched = app.topic(settings.enriched_topic, partitions=1, key_serializer="raw", value_serializer="raw")
+    outputs = {
+        name: app.topic(name, key_serializer="raw", value_serializer="raw")
+        for name in (settings.articles_topic, settings.deadletter_topic, *config.rules.topics)
+    }
+    tables = {
+        # One partition, like the topic feeding the decision. RocksDB would take a 2 GiB block
+        # cache per partition by default; a fresh options dict per table because Faust mutates it.
+        name: app.Table(f"{name}-v1", partitions=1, key_type=str, key_serializer="json", value_serializer="json",
+                        options={"block_cache_size": 32 * 2**20} if settings.store.startswith("rocksdb") else None)
+        for name in ("articles", "clusters", "alerts")
+    }
+    enricher = Enricher(config)
+    decider_box: dict[str, Decider] = {}
+    needs_rebuild = {"flag": True}
+
+    @app.on_partitions_assigned.connect
+    async def _assigned(app: faust.App, assigned: Any, **_: Any) -> None:  # noqa: RUF029
+        needs_rebuild["flag"] = True  # the tables change with the assignment; the index is derived
+
+    async def send_dead_letter(raw_value: bytes, exc: WirewatchError, stage: str, event: Any) -> None:
+        message = event.message
+        origin = {"topic": message.topic, "partition": message.partition, "offset": message.offset}
+        record = dead_letter(raw_value, exc, stage=stage, origin=origin, at=datetime.now(UTC))
+        await outputs[settings.deadletter_topic].send(key=message.key, value=orjson.dumps(record))
+        DEAD_LETTERS.labels(stage, exc.reason).inc()
+        ARTICLES.labels(stage, "dead_lettered").inc()
+        log.warning("record_dead_lettered", stage=stage, reason=exc.reason, error=str(exc), **origin)
+
+    @app.agent(raw, concurrency=1)
+    async def enrich(stream: faust.StreamT[bytes]) -> None:
+        async for event in stream.events():
+            value: bytes = event.value if isinstance(event.value, bytes) else bytes(event.value or b"")
+            timestamp = datetime.fromtimestamp(event.message.timestamp, UTC) if event.message.timestamp else None
+            started = time.perf_counter()
+            try:
+                record = enricher.enrich(value, fallback_time=timestamp)
+            except WirewatchError as exc:
+                await send_dead_letter(value, exc, "enrich", event)
+                continue
+            STAGE_SECONDS.labels("enrich").observe(time.perf_counter() - started)
+            record["origin"] = {"topic": event.message.topic, "partition": event.message.partition,
+                                "offset": event.message.offset}
+            await enriched.send(key=record["id"].encode(), value=orjson.dumps(record))
+            ARTICLES.labels("enrich", "processed").inc()
+
+    @app.agent(enriched, concurrency=1)
+    async def decide(stream: faust.StreamT[bytes]) -> None:
+        async for value in stream:
+            if needs_rebuild["flag"] or "decider" not in decider_box:
+                state = State(tables["articles"], tables["clusters"], tables["alerts"])
+                decider_box["decider"] = Decider(config, state)
+                needs_rebuild["flag"] = False
+                log.info("story_index_rebuilt", stories=len(decider_box["decider"].index))
+            started = time.perf_counter()
+            decision = decider_box["decider"].decide(orjson.loads(value))
+            STAGE_SECONDS.labels("decide").observe(time.perf_counter() - started)
+            article = decision.article
+            await outputs[settings.articles_topic].send(key=article["cluster_id"].encode(),
+                                                        value=orjson.dumps(article))
+            for alert in decision.alerts:
+                await outputs[alert["topic"]].send(key=alert["alert_id"].encode(), value=orjson.dumps(alert))
+                ALERTS.labels(alert["rule"], alert["kind"], alert["severity"]).inc()
+                log.info("alert_sent", alert_id=alert["alert_id"], rule=alert["rule"], kind=alert["kind"],
+                         article_id=article["id"])
+            outcome = "redelivered" if decision.redelivered else ("duplicate" if article["duplicate_of"] else
+                                                                  "processed")
+            ARTICLES.labels("decide", outcome).inc()
+
+    return Service(app, settings, config, enrich, decide, tables, outputs)

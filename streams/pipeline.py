@@ -1,0 +1,273 @@
+"""The two stages every mode runs: `Enricher` (stateless, parallel) and `Decider` (stateful, serial).
+
+`wirewatch replay` and the Faust agents call exactly these; only where state lives differs
+(dicts in replay, changelog-backed tables in the service).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, MutableMapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from heapq import heappop, heappush
+from typing import Any
+
+from streams.article import Article, Limits, content_hash, decode_article
+from streams.dedup import DedupPolicy, DedupVerdict, StoryEntry, StoryIndex, entry_from_state, entry_to_state
+from streams.events import MeetingEvent, detect_meetings
+from streams.fingerprint import Fingerprint, fingerprint
+from streams.rules import AlertState, RuleSet, group_key, lifecycle, match_rule
+from streams.tagger import EntityHit, Tagger
+from streams.text import sentence_spans
+from streams.topics import Taxonomy
+from streams.watchlist import Watchlist
+
+__all__ = ["Config", "Decider", "Decision", "Enricher", "State"]
+
+Record = dict[str, Any]
+_MAX_SPANS_PER_ENTITY = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Everything the core needs, loaded and validated by the shell."""
+
+    watchlist: Watchlist
+    taxonomy: Taxonomy
+    rules: RuleSet
+    limits: Limits = Limits()
+    dedup: DedupPolicy = DedupPolicy()
+
+
+class Enricher:
+    """Stage 1: bytes → enriched record (parse, clean, fingerprint, tag, detect). No state."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.tagger = Tagger(config.watchlist, config.taxonomy)
+        self._entities = {e.id: e for e in config.watchlist.entities}
+
+    def enrich(self, raw: bytes, *, fallback_time: datetime | None) -> Record:
+        """Raises `WirewatchError` for input that must be dead-lettered."""
+        article = decode_article(raw, fallback_time=fallback_time, limits=self.config.limits)
+        return self.enrich_article(article)
+
+    def enrich_article(self, article: Article) -> Record:
+        fp = fingerprint(article.headline, article.text)
+        day = article.published.date()
+        tagging = self.tagger.tag(article.headline, article.text, day=day)
+        events = detect_meetings(
+            article.text, sentence_spans(article.text), tagging.mentions, self._entities, day=day
+        )
+        return {
+            "id": article.id,
+            "source": article.source,
+            "url": article.url,
+            "headline": article.headline,
+            "published": article.published.isoformat(),
+            "language": article.language,
+            "content_hash": content_hash(article),
+            "fingerprint": {"exact": fp.exact, "signature": list(fp.signature), "shingles": fp.shingles},
+            "entities": [_entity_record(hit, article.text) for hit in tagging.entities],
+            "topics": [
+                {"id": t.topic.id, "iptc": t.topic.iptc, "score": t.score, "terms": list(t.terms)}
+                for t in tagging.topics
+            ],
+            "events": [_event_record(e) for e in events],
+            "versions": {"watchlist": self.config.watchlist.version, "topics": self.config.taxonomy.version},
+        }
+
+
+@dataclass(slots=True)
+class State:
+    """The three tables of stage 2. Values are JSON-able and always replaced, never mutated."""
+
+    articles: MutableMapping[str, Any] = field(default_factory=dict)
+    """article id → its verdict (+ fingerprint for originals): redelivery and the story index."""
+    clusters: MutableMapping[str, Any] = field(default_factory=dict)
+    """cluster id → size, distinct sources, first event time."""
+    alerts: MutableMapping[str, Any] = field(default_factory=dict)
+    """rule|group → AlertState."""
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    article: Record
+    """The `wire.articles` record."""
+    alerts: tuple[Record, ...]
+    redelivered: bool = False
+    """The same article (id and content) was decided before: outputs repeat, state is unchanged."""
+
+
+class Decider:
+    """Stage 2: dedup verdict, cluster bookkeeping and alert lifecycle, in event-time order per story."""
+
+    def __init__(self, config: Config, state: State) -> None:
+        self.config = config
+        self.state = state
+        self._expiry: list[tuple[datetime, str, str]] = []
+        self.index = StoryIndex(config.dedup)
+        self.rebuild()
+
+    def rebuild(self) -> None:
+        """Derive the in-memory index and expiry queue from the tables (after recovery or rebalance)."""
+        entries: list[StoryEntry] = []
+        self._expiry = []
+        for article_id, value in list(self.state.articles.items()):
+            if "s" in value:
+                entries.append(entry_from_state(article_id, value))
+            heappush(self._expiry, (datetime.fromisoformat(value["t"]), "articles", article_id))
+        for key, value in list(self.state.clusters.items()):
+            heappush(self._expiry, (datetime.fromisoformat(value["t"]), "clusters", key))
+        for key, value in list(self.state.alerts.items()):
+            heappush(self._expiry, (datetime.fromisoformat(value["t"]), "alerts", key))
+        self.index = StoryIndex.rebuilt(self.config.dedup, entries)
+
+    def decide(self, enriched: Record) -> Decision:
+        article_id: str = enriched["id"]
+        published = datetime.fromisoformat(enriched["published"])
+        seen = self.state.articles.get(article_id)
+        if seen is not None and seen.get("h") == enriched["content_hash"]:
+            verdict = DedupVerdict(seen["c"], seen.get("d"), seen.get("m"))
+            cluster = self.state.clusters.get(verdict.cluster_id) or _new_cluster(enriched, published)
+            return Decision(_article_record(enriched, verdict, cluster), (), redelivered=True)
+        self._expire(published)
+        fp = enriched["fingerprint"]
+        verdict = self._dedup(enriched, fp, published)
+        cluster = self._count_in_cluster(enriched, verdict, published)
+        record = _article_record(enriched, verdict, cluster)
+        alerts = tuple(self._alerts(record, published))
+        return Decision(record, alerts)
+
+    def _dedup(self, enriched: Record, fp: Record, published: datetime) -> DedupVerdict:
+        fingerprint_ = Fingerprint(fp["exact"], tuple(fp["signature"]), int(fp["shingles"]))
+        article_id: str = enriched["id"]
+        verdict = self.index.match(fingerprint_, published, exclude=article_id)
+        seen: Record = {"h": enriched["content_hash"], "t": published.isoformat()}
+        if verdict is None:
+            verdict = DedupVerdict(article_id)
+            entry = StoryEntry(article_id, article_id, fingerprint_.exact, fingerprint_.signature,
+                               fingerprint_.shingles, published)
+            self.index.add(entry)
+            seen |= entry_to_state(entry)
+        seen |= {"c": verdict.cluster_id, "d": verdict.duplicate_of, "m": verdict.similarity}
+        self.state.articles[article_id] = seen
+        heappush(self._expiry, (published, "articles", article_id))
+        return verdict
+
+    def _count_in_cluster(self, enriched: Record, verdict: DedupVerdict, published: datetime) -> Record:
+        previous = self.state.clusters.get(verdict.cluster_id)
+        if previous is None:
+            cluster = _new_cluster(enriched, published)
+            heappush(self._expiry, (published, "clusters", verdict.cluster_id))
+        else:
+            sources = previous["sources"]
+            if enriched["source"] not in sources:
+                sources = [*sources, enriched["source"]]
+            cluster = {"size": previous["size"] + 1, "sources": sources, "t": previous["t"]}
+        self.state.clusters[verdict.cluster_id] = cluster
+        return cluster
+
+    def _alerts(self, record: Record, published: datetime) -> Iterable[Record]:
+        for rule in self.config.rules.rules:
+            match = match_rule(rule, record)
+            if match is None:
+                continue
+            key = group_key(rule, match.group)
+            stored = self.state.alerts.get(key)
+            previous = AlertState.from_state(stored) if stored is not None else None
+            outcome = lifecycle(
+                match, previous, cluster_id=record["cluster_id"], source=record["source"], event_time=published
+            )
+            if outcome is None:
+                continue
+            kind, state = outcome
+            self.state.alerts[key] = state.to_state()
+            if kind == "new":
+                heappush(self._expiry, (published, "alerts", key))
+            names = {e["id"]: e["name"] for e in record["entities"]}
+            yield {
+                "alert_id": state.alert_id,
+                "kind": kind,
+                "rule": rule.id,
+                "rule_version": rule.version,
+                "severity": rule.severity,
+                "topic": rule.topic,
+                "fired_at": published.isoformat(),
+                "article_id": record["id"],
+                "cluster_id": record["cluster_id"],
+                "headline": record["headline"],
+                "source": record["source"],
+                "published": record["published"],
+                "entities": [{"id": i, "name": names.get(i, i)} for i in match.entity_ids],
+                "evidence": [dict(span) for span in match.evidence],
+                "corroborations": len(state.sources),
+                "sources": list(state.sources),
+                "rules_version": self.config.rules.version,
+                "watchlist_version": self.config.watchlist.version,
+            }
+
+    def _expire(self, now: datetime) -> None:
+        """Drop state older than its horizon, measured from the highest event time seen."""
+        for article_id in self.index.advance(now):
+            self.state.articles.pop(article_id, None)
+        watermark = self.index.watermark or now
+        horizons = {
+            "articles": self.config.dedup.horizon,
+            "clusters": self.config.dedup.horizon,
+            "alerts": max((r.cooldown for r in self.config.rules.rules), default=self.config.dedup.horizon),
+        }
+        tables = {"articles": self.state.articles, "clusters": self.state.clusters, "alerts": self.state.alerts}
+        while self._expiry and self._expiry[0][0] < watermark - max(horizons.values()):
+            _, table, key = heappop(self._expiry)
+            stored = tables[table].get(key)
+            if stored is not None and datetime.fromisoformat(stored["t"]) < watermark - horizons[table]:
+                del tables[table][key]
+
+
+def _new_cluster(enriched: Record, published: datetime) -> Record:
+    return {"size": 1, "sources": [enriched["source"]], "t": published.isoformat()}
+
+
+def _article_record(enriched: Record, verdict: DedupVerdict, cluster: Record) -> Record:
+    return {
+        "id": enriched["id"],
+        "source": enriched["source"],
+        "url": enriched["url"],
+        "headline": enriched["headline"],
+        "published": enriched["published"],
+        "language": enriched["language"],
+        "cluster_id": verdict.cluster_id,
+        "duplicate_of": verdict.duplicate_of,
+        "similarity": verdict.similarity,
+        "cluster_size": cluster["size"],
+        "cluster_sources": cluster["sources"],
+        "entities": enriched["entities"],
+        "topics": enriched["topics"],
+        "events": enriched["events"],
+        "versions": enriched["versions"],
+    }
+
+
+def _entity_record(hit: EntityHit, text: str) -> Record:
+    return {
+        "id": hit.entity.id,
+        "name": hit.entity.name,
+        "type": hit.entity.type,
+        "mentions": len(hit.mentions) + hit.in_headline,
+        "spans": [
+            {"text": text[m.start : m.end], "start": m.start, "end": m.end, "kind": m.via}
+            for m in hit.mentions[:_MAX_SPANS_PER_ENTITY]
+        ],
+    }
+
+
+def _event_record(event: MeetingEvent) -> Record:
+    return {
+        "type": "meeting",
+        "status": event.status,
+        "mode": event.mode,
+        "participants": list(event.participants),
+        "evidence": " ".join(s.text for s in event.sentences),
+        "spans": [{"text": s.text, "start": s.start, "end": s.end, "kind": s.kind} for s in event.evidence],
+    }

@@ -1,0 +1,196 @@
+"""Text clean-up and folding: HTML to text, re-publisher boilerplate, datelines, sentences.
+
+Folding is length-preserving on purpose: a match found in the folded text has the same
+offsets in the cleaned text, so evidence spans point at what a reader sees.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from html.parser import HTMLParser
+
+__all__ = [
+    "clean_body",
+    "clean_headline",
+    "fold",
+    "html_to_text",
+    "looks_like_html",
+    "sentence_spans",
+]
+
+_BLOCK_TAGS = frozenset(
+    "p div br li ul ol h1 h2 h3 h4 h5 h6 tr table blockquote section article header footer "
+    "figure figcaption pre hr dd dt".split()
+)
+_SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "head", "iframe", "svg"})
+_HTML_HINT = re.compile(r"<(?:p|div|br|span|a|b|i|em|strong|li|h[1-6]|html|body|figure)\b", re.I)
+
+
+class _TextExtractor(HTMLParser):
+    """Collects text, one paragraph per block element, skipping scripts and styles."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP_TAGS:
+            self._skipping += 1
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP_TAGS:
+            self._skipping = max(0, self._skipping - 1)
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            self.parts.append(data)
+
+
+def looks_like_html(text: str) -> bool:
+    """True when the text carries common markup tags (flat `body` may be either)."""
+    return _HTML_HINT.search(text) is not None
+
+
+def html_to_text(html: str) -> str:
+    """Reduce HTML to plain paragraphs separated by blank lines."""
+    extractor = _TextExtractor()
+    extractor.feed(html)
+    extractor.close()
+    return _tidy_paragraphs("".join(extractor.parts))
+
+
+_SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_MANY_NEWLINES = re.compile(r"\n\s*\n+")
+
+
+def _tidy_paragraphs(text: str) -> str:
+    text = unicodedata.normalize("NFC", text)
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return _MANY_NEWLINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+# Lines a re-publisher wraps around a syndicated story: subscribe buttons, navigation,
+# "Source:" credits (often mangled, e.g. "Source: Da,lySabah"), share bars.
+_BOILERPLATE_LINE = re.compile(
+    r"""^(?:
+        abone\s+ol | back\s+to\s+top(?:\s+button)? | related\s+(?:articles|posts|news|stories)
+      | read\s+(?:more|also|next)\b.* | (?:also\s+)?see\s+also\b.* | subscribe(?:\s+now)?
+      | share(?:\s+this)?(?:\s+(?:article|story))? | advertisement | sponsored(?:\s+content)?
+      | follow\s+us\b.* | click\s+here\b.* | sign\s+up\b.* | (?:photo|image)\s*(?:credit)?:.{0,80}
+      | (?:source|kaynak|via)\s*:.{0,80} | tags?\s*:.{0,200} | all\s+rights\s+reserved.{0,80}
+      | ©.{0,80} | copyright\b.{0,80} | print | e-?mail | whatsapp | facebook | twitter | x
+    )$""",
+    re.I | re.X,
+)
+# A wire dateline opening the first paragraph: "ANKARA (AA) - ", "MOSCOW, Jan 5 (Reuters) - ".
+_DATELINE = re.compile(
+    r"""^(?:[A-Z][A-Z'’.\- ]{1,40}[A-Z.])          # city in capitals
+        (?:,\s*[A-Z][A-Za-z'’.\- ]{1,30})?          # optional region / country
+        (?:,?\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2})?      # optional date "Jan 5"
+        \s*(?:\([^)\n]{1,40}\))?                    # optional agency "(Reuters)"
+        \s*[-–—:]{1,2}\s+""",
+    re.X,
+)
+_AGENCY_ONLY = re.compile(r"^\((?:[A-Z][A-Za-z ]{1,30})\)\s*[-–—]\s+")
+_HEADLINE_SUFFIX = re.compile(r"\s+[-–—|]\s+([^-–—|]{2,40})$")
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
+
+
+def clean_headline(headline: str) -> str:
+    """Tidy spaces and drop a re-publisher suffix such as " - M5 Dergi" or " | Reuters"."""
+    text = _SPACES.sub(" ", unicodedata.normalize("NFC", headline)).strip()
+    match = _HEADLINE_SUFFIX.search(text)
+    if match and len(match.group(1).split()) <= 4 and len(text[: match.start()].split()) >= 3:
+        text = text[: match.start()].rstrip()
+    return text
+
+
+def _is_crumb(line: str) -> bool:
+    """Navigation or category crumbs: a few words with no sentence punctuation."""
+    return len(line.split()) <= 6 and not _SENTENCE_END.search(line)
+
+
+def clean_body(body: str, headline: str) -> str:
+    """Plain body text without boilerplate lines, leading crumbs, repeated headline or dateline."""
+    text = _tidy_paragraphs(body)
+    folded_headline = fold(clean_headline(headline)).split()
+    lines = [line for line in text.split("\n") if not _BOILERPLATE_LINE.match(line)]
+    while lines and (not lines[0] or _is_crumb(lines[0]) or fold(lines[0]).split() == folded_headline):
+        lines.pop(0)
+    while lines and (not lines[-1] or _is_crumb(lines[-1])):
+        lines.pop()
+    text = _MANY_NEWLINES.sub("\n\n", "\n".join(lines)).strip()
+    stripped = _DATELINE.sub("", text, count=1)
+    if stripped == text:
+        stripped = _AGENCY_ONLY.sub("", text, count=1)
+    return stripped
+
+
+class _FoldTable(dict[int, str]):
+    """Codepoint → one folded character, computed once per codepoint (str.translate calls it)."""
+
+    def __missing__(self, codepoint: int) -> str:
+        folded = _fold_char(chr(codepoint))
+        self[codepoint] = folded
+        return folded
+
+
+_TURKISH = {"ı": "i", "İ": "i"}
+
+
+def _fold_char(char: str) -> str:
+    if char in _TURKISH:
+        return _TURKISH[char]
+    if char.isascii():
+        return char.lower() if char.isalnum() else " "
+    base = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+    base = base.casefold()
+    # Keep one character so offsets survive; "ß" → "s" folds text and patterns alike.
+    return base[0] if base and base[0].isalnum() else " "
+
+
+_FOLD = _FoldTable()
+
+
+def fold(text: str) -> str:
+    """Casefold, strip diacritics (Turkish-aware), punctuation to spaces; same length as the input."""
+    return text.translate(_FOLD)
+
+
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof gen col lt sgt st jr sr vs no jan feb mar apr jun jul aug sep sept oct nov dec "
+    "inc ltd co corp u s uk un eu e g i e etc".split()
+)
+_BOUNDARY = re.compile(r"[.!?…][\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9А-ЯЁ])|\n+")
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Sentence (start, end) offsets; paragraphs always split, abbreviations do not."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _BOUNDARY.finditer(text):
+        head = text[start : match.start()].rsplit(None, 1)
+        last_word = head[-1].lower().strip(".") if head else ""
+        if match.group().strip() and (last_word in _ABBREVIATIONS or len(last_word) == 1):
+            continue
+        end = match.start() + len(match.group().rstrip())
+        if text[start:end].strip():
+            spans.append(_trimmed(text, start, end))
+        start = match.end()
+    if text[start:].strip():
+        spans.append(_trimmed(text, start, len(text)))
+    return spans
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
