@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator, Iterable, Mapping
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
-__all__ = ["bootstrap", "ensure_topics", "follow", "produce_lines"]
+__all__ = ["bootstrap", "ensure_topics", "follow", "matching_topics", "produce_lines"]
 
 DEADLETTER_CONFIG = {"retention.ms": str(30 * 24 * 3600 * 1000)}  # a month to inspect and replay
 
@@ -36,6 +37,17 @@ async def ensure_topics(broker_url: str, topics: Mapping[str, int], configs: Map
             except TopicAlreadyExistsError:
                 pass  # another worker created it between our list and create: fine
         return [t.name for t in wanted]
+    finally:
+        await admin.close()
+
+
+async def matching_topics(broker_url: str, pattern: str) -> list[str]:
+    """Existing topics whose names match the regex (Faust's own pattern subscription does not work)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap(broker_url))
+    await admin.start()
+    try:
+        compiled = re.compile(pattern)
+        return sorted(t for t in await admin.list_topics() if compiled.match(t))
     finally:
         await admin.close()
 

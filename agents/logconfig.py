@@ -19,7 +19,8 @@ _SHARED: list[Any] = [
 
 
 def _render(obj: Any, **kwargs: Any) -> str:
-    return orjson.dumps(obj, default=str, **kwargs).decode()
+    kwargs.setdefault("default", str)  # exceptions, paths, datetimes: never fail to log
+    return orjson.dumps(obj, **kwargs).decode()
 
 
 def logging_dict(level: str) -> dict[str, Any]:

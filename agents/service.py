@@ -12,6 +12,7 @@ whatever raw topic or partition it came from; it is the cheap part of the work.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,7 +23,10 @@ import orjson
 import structlog
 from faust.sensors.prometheus import setup_prometheus_sensors
 
+from aiokafka.errors import KafkaError
+
 from agents.deadletter import dead_letter
+from agents.kafka_io import matching_topics
 from agents.metrics import ALERTS, ARTICLES, DEAD_LETTERS, STAGE_SECONDS, VERSIONS
 from agents.settings import Settings
 from streams.errors import WirewatchError
@@ -44,13 +48,23 @@ class Service:
     output_topics: dict[str, Any]
 
 
-def build_service(settings: Settings, config: Config) -> Service:  # noqa: PLR0915  # one composition root
-    """Create the app, its topics, tables and agents for these settings."""
+def _json_schema() -> faust.Schema:
+    """str keys and JSON values: what the core reads and writes, and what survives recovery."""
+    return faust.Schema(key_type=str, key_serializer="json", value_serializer="json")
+
+
+def build_service(settings: Settings, config: Config, raw_topics: list[str]) -> Service:  # noqa: PLR0915
+    """Create the app, its topics, tables and agents for these settings.
+
+    `raw_topics` are the names matching the raw pattern, resolved by the caller at start-up:
+    Faust's own `pattern=` subscription is a stub ("XXX pattern does not work" in its driver).
+    """
     app = faust.App(
         settings.app_id,
         broker=settings.broker_url,
         store=settings.store,
         datadir=str(settings.data_dir),
+        web_bind=settings.web_host,
         web_host=settings.web_host,
         web_port=settings.web_port,
         topic_partitions=settings.partitions,
@@ -66,8 +80,7 @@ def build_service(settings: Settings, config: Config) -> Service:  # noqa: PLR09
     VERSIONS.labels("topics", config.taxonomy.version).set(1)
     VERSIONS.labels("rules", config.rules.version).set(1)
 
-    raw = app.topic(pattern=settings.raw_topic_pattern, key_type=bytes, value_type=bytes,
-                    key_serializer="raw", value_serializer="raw")
+    raw = app.topic(*raw_topics, key_serializer="raw", value_serializer="raw")
     enriched = app.topic(settings.enriched_topic, partitions=1, key_serializer="raw", value_serializer="raw")
     outputs = {
         name: app.topic(name, key_serializer="raw", value_serializer="raw")
@@ -76,10 +89,11 @@ def build_service(settings: Settings, config: Config) -> Service:  # noqa: PLR09
     tables = {
         # One partition, like the topic feeding the decision. RocksDB would take a 2 GiB block
         # cache per partition by default; a fresh options dict per table because Faust mutates it.
-        name: app.Table(f"{name}-v1", partitions=1, key_type=str, key_serializer="json", value_serializer="json",
+        name: app.Table(f"{name}-v1", partitions=1, schema=_json_schema(),
                         options={"block_cache_size": 32 * 2**20} if settings.store.startswith("rocksdb") else None)
         for name in ("articles", "clusters", "alerts")
     }
+    watch_for_new_raw_topics(app, settings, raw_topics)
     enricher = Enricher(config)
     decider_box: dict[str, Decider] = {}
     needs_rebuild = {"flag": True}
@@ -138,3 +152,18 @@ def build_service(settings: Settings, config: Config) -> Service:  # noqa: PLR09
             ARTICLES.labels("decide", outcome).inc()
 
     return Service(app, settings, config, enrich, decide, tables, outputs)
+
+
+def watch_for_new_raw_topics(app: faust.App, settings: Settings, subscribed: list[str]) -> None:
+    """Warn when a raw topic appears that this worker does not consume (it needs a restart)."""
+
+    @app.timer(interval=60.0)
+    async def check_raw_topics() -> None:
+        try:
+            current = await asyncio.wait_for(matching_topics(settings.broker_url, settings.raw_topic_pattern), 10)
+        except (TimeoutError, KafkaError) as exc:
+            log.warning("raw_topic_check_failed", error=str(exc))
+            return
+        new = sorted(set(current) - set(subscribed))
+        if new:
+            log.warning("raw_topics_not_consumed", topics=new, action="restart the workers to consume them")

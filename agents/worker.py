@@ -6,7 +6,7 @@ import asyncio
 
 import structlog
 
-from agents.kafka_io import DEADLETTER_CONFIG, ensure_topics
+from agents.kafka_io import DEADLETTER_CONFIG, ensure_topics, matching_topics
 from agents.logconfig import configure_logging, logging_dict
 from agents.resources import load_config
 from agents.service import build_service
@@ -38,7 +38,9 @@ def run_worker(settings: Settings, *, create_topics_only: bool = False) -> int:
     log.info("topics_ready", created=created, topics=sorted(plan))
     if create_topics_only:
         return 0
-    service = build_service(settings, config)
+    raw_topics = asyncio.run(matching_topics(settings.broker_url, settings.raw_topic_pattern))
+    log.info("raw_topics_resolved", pattern=settings.raw_topic_pattern, topics=raw_topics)
+    service = build_service(settings, config, raw_topics)
     service.app.conf.logging_config = logging_dict(settings.log_level)
 
     from faust.worker import Worker
