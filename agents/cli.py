@@ -122,6 +122,7 @@ def _replay(args: argparse.Namespace) -> int:
     if args.alerts_out is None:
         for alert in summary.alerts:
             print(format_alert(alert))
+    sys.stdout.flush()
     rules = ", ".join(f"{rule}={n}" for rule, n in sorted(summary.alerts_by_rule.items())) or "none"
     print(
         f"wirewatch replay: {summary.articles} articles, {summary.clusters} stories, {summary.duplicates} duplicates, "

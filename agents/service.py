@@ -46,6 +46,7 @@ class Service:
     decide_agent: Any
     tables: dict[str, Any]
     output_topics: dict[str, Any]
+    enriched_topic: Any
 
 
 def _json_schema() -> faust.Schema:
@@ -53,7 +54,9 @@ def _json_schema() -> faust.Schema:
     return faust.Schema(key_type=str, key_serializer="json", value_serializer="json")
 
 
-def build_service(settings: Settings, config: Config, raw_topics: list[str]) -> Service:  # noqa: PLR0915
+def build_service(
+    settings: Settings, config: Config, raw_topics: list[str], *, faust_metrics: bool = True
+) -> Service:
     """Create the app, its topics, tables and agents for these settings.
 
     `raw_topics` are the names matching the raw pattern, resolved by the caller at start-up:
@@ -75,7 +78,8 @@ def build_service(settings: Settings, config: Config, raw_topics: list[str]) -> 
         # at-least-once: offsets are committed after the outputs were handed to the producer.
         processing_guarantee="at_least_once",
     )
-    setup_prometheus_sensors(app)
+    if faust_metrics:  # once per process: the sensor registers its series in the global registry
+        setup_prometheus_sensors(app, name_prefix="faust")
     VERSIONS.labels("watchlist", config.watchlist.version).set(1)
     VERSIONS.labels("topics", config.taxonomy.version).set(1)
     VERSIONS.labels("rules", config.rules.version).set(1)
@@ -151,7 +155,7 @@ def build_service(settings: Settings, config: Config, raw_topics: list[str]) -> 
                                                                   "processed")
             ARTICLES.labels("decide", outcome).inc()
 
-    return Service(app, settings, config, enrich, decide, tables, outputs)
+    return Service(app, settings, config, enrich, decide, tables, outputs, enriched)
 
 
 def watch_for_new_raw_topics(app: faust.App, settings: Settings, subscribed: list[str]) -> None:

@@ -6,6 +6,7 @@ every error then names the file, the line and the field.
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -15,6 +16,8 @@ from streams.errors import ConfigError
 
 __all__ = ["Doc", "Node"]
 
+_YEAR_MONTH = re.compile(r"\d{4}-\d{2}")
+_YEAR = re.compile(r"\d{4}")
 _LAST_SEGMENT = re.compile(r"(?:\.[^.\[\]]+|\[\d+\])$")
 
 
@@ -96,15 +99,24 @@ class Node:
             raise self.doc.error(self.path, f"must be at least {minimum}, got {self.value}")
         return float(self.value)
 
-    def date(self, *, optional: bool = False) -> date | None:
+    def date(self, *, optional: bool = False, period_end: bool = False) -> date | None:
+        """YYYY-MM-DD, or a coarser YYYY-MM / YYYY (sources often know only the month or year):
+        that is its first day, or with `period_end` its last day."""
         if self.value is None and optional:
             return None
         if isinstance(self.value, date):
             return self.value
+        text = str(self.value)
         try:
-            return date.fromisoformat(str(self.value))
+            if _YEAR_MONTH.fullmatch(text):
+                year, month = int(text[:4]), int(text[5:7])
+                day = calendar.monthrange(year, month)[1] if period_end else 1
+                return date(year, month, day)
+            if _YEAR.fullmatch(text):
+                return date(int(text), 12, 31) if period_end else date(int(text), 1, 1)
+            return date.fromisoformat(text)
         except ValueError:
-            raise self.doc.error(self.path, f"must be a date YYYY-MM-DD, got {self.value!r}") from None
+            raise self.doc.error(self.path, f"must be a date YYYY-MM-DD (or YYYY-MM, YYYY), got {text!r}") from None
 
 
 def _kind(value: object) -> str:

@@ -107,7 +107,7 @@ def _entity(node: Node) -> Entity:
 def _office(node: Node) -> Office:
     node.only_keys({"role", "country", "title", "start", "end", "source", "notes"})
     start = node.child("start").date(optional=True)
-    end = node.child("end").date(optional=True)
+    end = node.child("end").date(optional=True, period_end=True)
     if start and end and end < start:
         raise node.doc.error(f"{node.path}.end", f"ends ({end}) before it starts ({start})")
     return Office(
