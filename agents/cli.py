@@ -54,7 +54,8 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     rp = commands.add_parser(
-        "replay", help="run the pipeline on .jsonl files, no broker (embedded mode)",
+        "replay",
+        help="run the pipeline on .jsonl files, no broker (embedded mode)",
         description="Process articles from .jsonl files in file order with the same core as the service. "
         "Event time comes from each article. Bad lines go to the dead-letter output; the run goes on.",
     )
@@ -66,7 +67,8 @@ def _parser() -> argparse.ArgumentParser:
     rp.set_defaults(run=_replay)
 
     wk = commands.add_parser(
-        "worker", help="run the Faust service against Kafka",
+        "worker",
+        help="run the Faust service against Kafka",
         description="Consume every raw topic matching WIREWATCH_RAW_TOPIC_PATTERN from WIREWATCH_BROKER_URL "
         "and produce wire.articles, alert topics and wire.deadletter. Creates missing topics first. "
         "Settings come from WIREWATCH_* environment variables (see README).",
@@ -75,7 +77,8 @@ def _parser() -> argparse.ArgumentParser:
     wk.set_defaults(run=_worker)
 
     ig = commands.add_parser(
-        "ingest", help="produce articles from .jsonl files to a raw topic",
+        "ingest",
+        help="produce articles from .jsonl files to a raw topic",
         description="Send each non-blank line of the files as one message (key: the article id when the "
         "line is a JSON object with `id`/`uri`) to a raw topic.",
     )
@@ -84,7 +87,8 @@ def _parser() -> argparse.ArgumentParser:
     ig.set_defaults(run=_ingest)
 
     tl = commands.add_parser(
-        "tail", help="follow an alert topic",
+        "tail",
+        help="follow an alert topic",
         description="Print alert messages as readable lines (or raw JSON with --json) as they arrive.",
     )
     tl.add_argument("--topic", action="append", help="topic to follow, repeatable (default: wire.alerts)")
@@ -97,8 +101,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _config_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--watchlist", type=Path, action="append",
-                        help="watchlist file (YAML/JSON); repeat to merge several (default: the shipped one)")
+    parser.add_argument(
+        "--watchlist",
+        type=Path,
+        action="append",
+        help="watchlist file (YAML/JSON); repeat to merge several (default: the shipped one)",
+    )
     parser.add_argument("--rules", type=Path, help="alert rules file (default: the shipped rules)")
     parser.add_argument("--topics", type=Path, help="topic taxonomy file (default: the shipped taxonomy)")
 
@@ -110,8 +118,10 @@ def _replay(args: argparse.Namespace) -> int:
             return EXIT_USAGE
     config = load_config(args.watchlist or (), args.topics, args.rules)
     started = time.perf_counter()
-    outs = {name: (getattr(args, name).open("wb") if getattr(args, name) else None)
-            for name in ("articles_out", "alerts_out", "deadletter_out")}
+    outs = {
+        name: (getattr(args, name).open("wb") if getattr(args, name) else None)
+        for name in ("articles_out", "alerts_out", "deadletter_out")
+    }
     try:
         summary = replay(config, read_lines(args.inputs), **outs)
     finally:
@@ -126,7 +136,8 @@ def _replay(args: argparse.Namespace) -> int:
     rules = ", ".join(f"{rule}={n}" for rule, n in sorted(summary.alerts_by_rule.items())) or "none"
     print(
         f"wirewatch replay: {summary.articles} articles, {summary.clusters} stories, {summary.duplicates} duplicates, "
-        f"{summary.dead_letters} dead letters, alerts: {rules} ({summary.articles / max(elapsed, 1e-9):.0f} articles/s)",
+        f"{summary.dead_letters} dead letters, alerts: {rules} "
+        f"({summary.articles / max(elapsed, 1e-9):.0f} articles/s)",
         file=sys.stderr,
     )
     return 0
@@ -169,8 +180,9 @@ def _tail(args: argparse.Namespace) -> int:
 
     async def run() -> int:
         count = 0
-        async for _, value in follow(settings.broker_url, topics, from_beginning=args.from_beginning,
-                                     idle_timeout=args.idle_timeout):
+        async for _, value in follow(
+            settings.broker_url, topics, from_beginning=args.from_beginning, idle_timeout=args.idle_timeout
+        ):
             if args.json:
                 print(value.decode("utf-8", "replace"), flush=True)
             else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from collections.abc import AsyncIterator, Iterable, Mapping
 
@@ -20,7 +21,9 @@ def bootstrap(broker_url: str) -> str:
     return ",".join(part.strip().removeprefix("kafka://") for part in broker_url.replace(";", ",").split(","))
 
 
-async def ensure_topics(broker_url: str, topics: Mapping[str, int], configs: Mapping[str, Mapping[str, str]] = {}) -> list[str]:  # noqa: B006  # read-only default
+async def ensure_topics(
+    broker_url: str, topics: Mapping[str, int], configs: Mapping[str, Mapping[str, str]] = {}
+) -> list[str]:  # read-only default
     """Create the missing topics with explicit partition counts; return the names created."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap(broker_url))
     await admin.start()
@@ -32,10 +35,9 @@ async def ensure_topics(broker_url: str, topics: Mapping[str, int], configs: Map
             if name not in existing
         ]
         if wanted:
-            try:
+            # Another worker may create one between our list and create: that is fine.
+            with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(wanted)
-            except TopicAlreadyExistsError:
-                pass  # another worker created it between our list and create: fine
         return [t.name for t in wanted]
     finally:
         await admin.close()

@@ -12,8 +12,9 @@ ARTICLES = Counter(
     ["stage", "outcome"],
 )
 ALERTS = Counter("wirewatch_alerts", "Alert messages sent, by rule, kind and severity.", ["rule", "kind", "severity"])
-DEAD_LETTERS = Counter("wirewatch_dead_letters", "Records sent to the dead-letter topic, by stage and reason.",
-                       ["stage", "reason"])
+DEAD_LETTERS = Counter(
+    "wirewatch_dead_letters", "Records sent to the dead-letter topic, by stage and reason.", ["stage", "reason"]
+)
 STAGE_SECONDS = Histogram(
     "wirewatch_stage_duration_seconds",
     "Wall time in the pure core for one record.",

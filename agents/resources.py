@@ -50,9 +50,7 @@ def load_rules(path: Path) -> RuleSet:
     return _load(path, parse_rules)
 
 
-def load_config(
-    watchlists: Sequence[Path] = (), topics: Path | None = None, rules: Path | None = None
-) -> Config:
+def load_config(watchlists: Sequence[Path] = (), topics: Path | None = None, rules: Path | None = None) -> Config:
     """The core's configuration; defaults are the files shipped in `agents/defaults/`."""
     return Config(
         watchlist=load_watchlists(list(watchlists) or [default_path("watchlist.json")]),

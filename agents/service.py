@@ -21,9 +21,8 @@ from typing import Any
 import faust
 import orjson
 import structlog
-from faust.sensors.prometheus import setup_prometheus_sensors
-
 from aiokafka.errors import KafkaError
+from faust.sensors.prometheus import setup_prometheus_sensors
 
 from agents.deadletter import dead_letter
 from agents.kafka_io import matching_topics
@@ -49,14 +48,12 @@ class Service:
     enriched_topic: Any
 
 
-def _json_schema() -> faust.Schema:
+def _json_schema() -> Any:
     """str keys and JSON values: what the core reads and writes, and what survives recovery."""
     return faust.Schema(key_type=str, key_serializer="json", value_serializer="json")
 
 
-def build_service(
-    settings: Settings, config: Config, raw_topics: list[str], *, faust_metrics: bool = True
-) -> Service:
+def build_service(settings: Settings, config: Config, raw_topics: list[str], *, faust_metrics: bool = True) -> Service:
     """Create the app, its topics, tables and agents for these settings.
 
     `raw_topics` are the names matching the raw pattern, resolved by the caller at start-up:
@@ -93,8 +90,12 @@ def build_service(
     tables = {
         # One partition, like the topic feeding the decision. RocksDB would take a 2 GiB block
         # cache per partition by default; a fresh options dict per table because Faust mutates it.
-        name: app.Table(f"{name}-v1", partitions=1, schema=_json_schema(),
-                        options={"block_cache_size": 32 * 2**20} if settings.store.startswith("rocksdb") else None)
+        name: app.Table(
+            f"{name}-v1",
+            partitions=1,
+            schema=_json_schema(),
+            options={"block_cache_size": 32 * 2**20} if settings.store.startswith("rocksdb") else None,
+        )
         for name in ("articles", "clusters", "alerts")
     }
     watch_for_new_raw_topics(app, settings, raw_topics)
@@ -102,8 +103,8 @@ def build_service(
     decider_box: dict[str, Decider] = {}
     needs_rebuild = {"flag": True}
 
-    @app.on_partitions_assigned.connect
-    async def _assigned(app: faust.App, assigned: Any, **_: Any) -> None:  # noqa: RUF029
+    @app.on_partitions_assigned.connect  # type: ignore[arg-type]  # faust's signal typing misses **kwargs
+    async def _assigned(app: faust.App, assigned: Any, **_: Any) -> None:
         needs_rebuild["flag"] = True  # the tables change with the assignment; the index is derived
 
     async def send_dead_letter(raw_value: bytes, exc: WirewatchError, stage: str, event: Any) -> None:
@@ -127,8 +128,11 @@ def build_service(
                 await send_dead_letter(value, exc, "enrich", event)
                 continue
             STAGE_SECONDS.labels("enrich").observe(time.perf_counter() - started)
-            record["origin"] = {"topic": event.message.topic, "partition": event.message.partition,
-                                "offset": event.message.offset}
+            record["origin"] = {
+                "topic": event.message.topic,
+                "partition": event.message.partition,
+                "offset": event.message.offset,
+            }
             await enriched.send(key=record["id"].encode(), value=orjson.dumps(record))
             ARTICLES.labels("enrich", "processed").inc()
 
@@ -144,15 +148,20 @@ def build_service(
             decision = decider_box["decider"].decide(orjson.loads(value))
             STAGE_SECONDS.labels("decide").observe(time.perf_counter() - started)
             article = decision.article
-            await outputs[settings.articles_topic].send(key=article["cluster_id"].encode(),
-                                                        value=orjson.dumps(article))
+            await outputs[settings.articles_topic].send(key=article["cluster_id"].encode(), value=orjson.dumps(article))
             for alert in decision.alerts:
                 await outputs[alert["topic"]].send(key=alert["alert_id"].encode(), value=orjson.dumps(alert))
                 ALERTS.labels(alert["rule"], alert["kind"], alert["severity"]).inc()
-                log.info("alert_sent", alert_id=alert["alert_id"], rule=alert["rule"], kind=alert["kind"],
-                         article_id=article["id"])
-            outcome = "redelivered" if decision.redelivered else ("duplicate" if article["duplicate_of"] else
-                                                                  "processed")
+                log.info(
+                    "alert_sent",
+                    alert_id=alert["alert_id"],
+                    rule=alert["rule"],
+                    kind=alert["kind"],
+                    article_id=article["id"],
+                )
+            outcome = (
+                "redelivered" if decision.redelivered else ("duplicate" if article["duplicate_of"] else "processed")
+            )
             ARTICLES.labels("decide", outcome).inc()
 
     return Service(app, settings, config, enrich, decide, tables, outputs, enriched)
@@ -161,7 +170,7 @@ def build_service(
 def watch_for_new_raw_topics(app: faust.App, settings: Settings, subscribed: list[str]) -> None:
     """Warn when a raw topic appears that this worker does not consume (it needs a restart)."""
 
-    @app.timer(interval=60.0)
+    @app.timer(interval=60.0)  # type: ignore[untyped-decorator]
     async def check_raw_topics() -> None:
         try:
             current = await asyncio.wait_for(matching_topics(settings.broker_url, settings.raw_topic_pattern), 10)

@@ -62,7 +62,8 @@ class Settings:
                 try:
                     values[field] = parse(env[name])
                 except ValueError as exc:
-                    raise ConfigError("environment", None, name, f"{exc} (got {env[name]!r})") from None
+                    error = ConfigError(_ENV_SOURCE, None, name, f"{exc} (got {env[name]!r})")
+                    raise error from None
         return cls(**values)
 
     def describe(self) -> dict[str, str]:
@@ -70,6 +71,7 @@ class Settings:
         return {f.name: str(getattr(self, f.name)) for f in fields(self)}
 
 
+_ENV_SOURCE = "environment"
 _ENV: Mapping[str, tuple[str, Callable[[str], Any]]] = {
     "WIREWATCH_APP_ID": ("app_id", str),
     "WIREWATCH_BROKER_URL": ("broker_url", str),

@@ -31,8 +31,13 @@ def topic_plan(settings: Settings, alert_topics: tuple[str, ...]) -> dict[str, i
 def run_worker(settings: Settings, *, create_topics_only: bool = False) -> int:
     configure_logging(settings.log_level)
     config = load_config(settings.watchlists, settings.topics_file, settings.rules_file)
-    log.info("worker_starting", **settings.describe(), watchlist=config.watchlist.version,
-             rules=config.rules.version, topics=config.taxonomy.version)
+    log.info(
+        "worker_starting",
+        **settings.describe(),
+        watchlist=config.watchlist.version,
+        rules=config.rules.version,
+        topics=config.taxonomy.version,
+    )
     plan = topic_plan(settings, config.rules.topics)
     created = asyncio.run(ensure_topics(settings.broker_url, plan, {settings.deadletter_topic: DEADLETTER_CONFIG}))
     log.info("topics_ready", created=created, topics=sorted(plan))
@@ -41,10 +46,10 @@ def run_worker(settings: Settings, *, create_topics_only: bool = False) -> int:
     raw_topics = asyncio.run(matching_topics(settings.broker_url, settings.raw_topic_pattern))
     log.info("raw_topics_resolved", pattern=settings.raw_topic_pattern, topics=raw_topics)
     service = build_service(settings, config, raw_topics)
-    service.app.conf.logging_config = logging_dict(settings.log_level)
 
     from faust.worker import Worker
 
-    worker = Worker(service.app, loglevel=settings.log_level, quiet=True, logging_config=logging_dict(settings.log_level))
-    worker.execute_from_commandline()
-    return 0
+    worker = Worker(
+        service.app, loglevel=settings.log_level, quiet=True, logging_config=logging_dict(settings.log_level)
+    )
+    worker.execute_from_commandline()  # runs until a signal, then exits the process

@@ -93,7 +93,7 @@ def parse_article(
 
 def parse_time(value: str) -> datetime:
     """RFC 3339 / ISO 8601 date or date-time; naive values are taken as UTC (wires often omit it)."""
-    text = value.strip()
+    text = value.strip().upper()  # RFC 3339 allows a lower-case "t" and "z"; fromisoformat does not
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError as exc:

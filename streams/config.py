@@ -48,22 +48,26 @@ class Node:
     def child(self, key: str | int) -> Node:
         path = f"{self.path}[{key}]" if isinstance(key, int) else (f"{self.path}.{key}" if self.path else key)
         if isinstance(key, int):
-            items = self.list()
+            items = self.sequence()
             return Node(self.doc, path, items[key])
         return Node(self.doc, path, self.mapping().get(key))
+
+    def fail(self, field: str, problem: str) -> ConfigError:
+        """An error about `field` of this node ("" for the node itself)."""
+        return self.doc.error(f"{self.path}.{field}" if field and self.path else field or self.path, problem)
 
     def mapping(self) -> Mapping[str, object]:
         if not isinstance(self.value, Mapping):
             raise self.doc.error(self.path, f"must be a mapping, got {_kind(self.value)}")
         return self.value
 
-    def list(self) -> list[object]:
+    def sequence(self) -> list[object]:
         if not isinstance(self.value, list):
             raise self.doc.error(self.path, f"must be a list, got {_kind(self.value)}")
         return self.value
 
     def items(self) -> list[Node]:
-        return [self.child(i) for i in range(len(self.list()))]
+        return [self.child(i) for i in range(len(self.sequence()))]
 
     def has(self, key: str) -> bool:
         return self.mapping().get(key) is not None
@@ -76,7 +80,7 @@ class Node:
                     f"unknown field (allowed: {', '.join(sorted(allowed))})",
                 )
 
-    def str(self, *, optional: bool = False, choices: tuple[str, ...] = ()) -> str:
+    def text(self, *, optional: bool = False, choices: tuple[str, ...] = ()) -> str:
         if self.value is None and optional:
             return ""
         if not isinstance(self.value, str) or not self.value.strip():
@@ -88,7 +92,7 @@ class Node:
     def strings(self, *, optional: bool = True) -> tuple[str, ...]:
         if self.value is None and optional:
             return ()
-        return tuple(item.str() for item in self.items())
+        return tuple(item.text() for item in self.items())
 
     def number(self, *, default: float | None = None, minimum: float | None = None) -> float:
         if self.value is None and default is not None:
@@ -122,4 +126,10 @@ class Node:
 def _kind(value: object) -> str:
     if value is None:
         return "nothing"
-    return {dict: "a mapping", list: "a list", str: f"string {value!r}"}.get(type(value), type(value).__name__)
+    if isinstance(value, str):
+        return f"string {value!r}"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__

@@ -20,7 +20,7 @@ __all__ = ["MeetingEvent", "Span", "detect_meetings"]
 
 _HELD_TRIGGERS = re.compile(
     r"""\b(?:
-        met | meets | meeting\s+(?:with|between) | (?:held|hold|holds|holding|had|have|has)\s+(?:\w+\s+){0,3}?
+        meet | met | meets | meeting\s+(?:with|between) | (?:held|hold|holds|holding|had|have|has)\s+(?:\w+\s+){0,3}?
           (?:talks|meeting|meetings|conversation|phone\s+call|call|consultations|negotiations|discussions?)
       | talks\s+(?:with|between) | (?:during|at|in|after|following|on\s+the\s+sidelines\s+of)\s+(?:their|the|a|this)\s+
           (?:\w+\s+){0,2}(?:meeting|talks|conversation|call|summit\s+meeting)
@@ -32,18 +32,66 @@ _HELD_TRIGGERS = re.compile(
     re.X,
 )
 _HYPOTHETICAL = frozenset(
-    "might may could possibly perhaps rumoured rumored reportedly speculation speculated claimed "
-    "if unless whether would-be hypothetical".split()
+    [
+        "might",
+        "may",
+        "could",
+        "possibly",
+        "perhaps",
+        "rumoured",
+        "rumored",
+        "reportedly",
+        "speculation",
+        "speculated",
+        "claimed",
+        "if",
+        "unless",
+        "whether",
+        "would-be",
+        "hypothetical",
+    ]
 )
-_NEGATION = frozenset("not never no didn t cancelled canceled postponed refused declined without".split())
+_NEGATION = frozenset(
+    ["not", "never", "no", "didn", "t", "cancelled", "canceled", "postponed", "refused", "declined", "without"]
+)
 _FUTURE = frozenset(
-    "will would shall to plans plan planned planning expected scheduled set due going agreed ready hopes "
-    "hope wants want intends intend invited invites invite invitation upcoming next proposed".split()
+    [
+        "will",
+        "would",
+        "shall",
+        "to",
+        "plans",
+        "plan",
+        "planned",
+        "planning",
+        "expected",
+        "scheduled",
+        "set",
+        "due",
+        "going",
+        "agreed",
+        "ready",
+        "hopes",
+        "hope",
+        "wants",
+        "want",
+        "intends",
+        "intend",
+        "invited",
+        "invites",
+        "invite",
+        "invitation",
+        "upcoming",
+        "next",
+        "proposed",
+    ]
 )
 _MODAL_WINDOW = 4  # tokens before a trigger that can carry its modality ("agreed to meet", "might meet")
 _PHONE = re.compile(r"\b(?:tele)?phone\b|\bcall\b|\bphoned\b|\bcalled\b|\brang\b")
 _VIDEO = re.compile(r"\bvideo|\bvirtual(?:ly)?\b|\bonline\b|\bvideoconference\b")
-_IN_PERSON = re.compile(r"\bmet\b|\bmeets\b|\bvisit|\bhosted\b|\bhosts\b|\bwelcomed\b|\bin\s+person\b|\bface\s+to\s+face\b")
+_IN_PERSON = re.compile(
+    r"\bmet\b|\bmeets\b|\bvisit|\bhosted\b|\bhosts\b|\bwelcomed\b|\bin\s+person\b|\bface\s+to\s+face\b"
+)
 
 
 @dataclass(frozen=True, slots=True)

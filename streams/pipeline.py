@@ -35,8 +35,8 @@ class Config:
     watchlist: Watchlist
     taxonomy: Taxonomy
     rules: RuleSet
-    limits: Limits = Limits()
-    dedup: DedupPolicy = DedupPolicy()
+    limits: Limits = Limits()  # noqa: RUF009  # frozen values: sharing the default is safe
+    dedup: DedupPolicy = DedupPolicy()  # noqa: RUF009
 
 
 class Enricher:
@@ -56,9 +56,7 @@ class Enricher:
         fp = fingerprint(article.headline, article.text)
         day = article.published.date()
         tagging = self.tagger.tag(article.headline, article.text, day=day)
-        events = detect_meetings(
-            article.text, sentence_spans(article.text), tagging.mentions, self._entities, day=day
-        )
+        events = detect_meetings(article.text, sentence_spans(article.text), tagging.mentions, self._entities, day=day)
         return {
             "id": article.id,
             "source": article.source,
@@ -146,8 +144,9 @@ class Decider:
         seen: Record = {"h": enriched["content_hash"], "t": published.isoformat()}
         if verdict is None:
             verdict = DedupVerdict(article_id)
-            entry = StoryEntry(article_id, article_id, fingerprint_.exact, fingerprint_.signature,
-                               fingerprint_.shingles, published)
+            entry = StoryEntry(
+                article_id, article_id, fingerprint_.exact, fingerprint_.signature, fingerprint_.shingles, published
+            )
             self.index.add(entry)
             seen |= entry_to_state(entry)
         seen |= {"c": verdict.cluster_id, "d": verdict.duplicate_of, "m": verdict.similarity}

@@ -94,7 +94,9 @@ def match_rule(rule: Rule, article: Mapping[str, object]) -> RuleMatch | None:
     if rule.event_type is not None:
         return _match_event(rule, article)
     entities = [
-        e for e in _dicts(article, "entities") if (not rule.entity_types or e["type"] in rule.entity_types)
+        e
+        for e in _dicts(article, "entities")
+        if (not rule.entity_types or e["type"] in rule.entity_types)
         and (not rule.entity_ids or e["id"] in rule.entity_ids)
     ]
     if len(entities) < rule.min_entities:
@@ -132,7 +134,9 @@ def lifecycle(
         return "new", AlertState(alert_id, event_time, (cluster_id,), (source,))
     if cluster_id in previous.clusters or source in previous.sources:
         return None  # a copy of a story already counted, or the same outlet again: not independent
-    state = AlertState(previous.alert_id, previous.fired_at, (*previous.clusters, cluster_id), (*previous.sources, source))
+    state = AlertState(
+        previous.alert_id, previous.fired_at, (*previous.clusters, cluster_id), (*previous.sources, source)
+    )
     return "update", state
 
 
@@ -159,10 +163,10 @@ def parse_rules(root: Node) -> RuleSet:
     root.only_keys({"version", "description", "rules"})
     rules = tuple(_rule(node) for node in root.child("rules").items())
     ids = [r.id for r in rules]
-    for node, rule_id in zip(root.child("rules").items(), ids, strict=True):
-        if ids.count(rule_id) > 1:
-            raise node.doc.error(f"{node.path}.id", f"duplicate rule id {rule_id!r}")
-    return RuleSet(root.child("version").str(), rules)
+    for i, (node, rule_id) in enumerate(zip(root.child("rules").items(), ids, strict=True)):
+        if rule_id in ids[:i]:  # name the repeat, as the watchlist does, not the first occurrence
+            raise node.fail("id", f"duplicate rule id {rule_id!r}")
+    return RuleSet(root.child("version").text(), rules)
 
 
 def _rule(node: Node) -> Rule:
@@ -170,22 +174,22 @@ def _rule(node: Node) -> Rule:
     when = node.child("when")
     when.only_keys({"event", "topics", "entities"})
     base = {
-        "id": node.child("id").str(),
-        "version": str(node.child("version").value or "") or node.child("version").str(),
-        "severity": node.child("severity").str(choices=SEVERITIES),
-        "topic": node.child("topic").str(),
+        "id": node.child("id").text(),
+        "version": str(node.child("version").value or "") or node.child("version").text(),
+        "severity": node.child("severity").text(choices=SEVERITIES),
+        "topic": node.child("topic").text(),
         "cooldown": timedelta(hours=node.child("cooldown_hours").number(minimum=0)),
-        "description": node.child("description").str(optional=True),
+        "description": node.child("description").text(optional=True),
     }
     fields: dict[str, object] = {}
     if when.has("event"):
         event = when.child("event")
         event.only_keys({"type", "status", "min_participants"})
-        fields["event_type"] = event.child("type").str(choices=("meeting",))
+        fields["event_type"] = event.child("type").text(choices=("meeting",))
         statuses = event.child("status").strings() or ("held",)
         for i, status in enumerate(statuses):
             if status not in ("held", "planned"):
-                raise node.doc.error(f"{event.path}.status[{i}]", f"must be held or planned, got {status!r}")
+                raise event.child("status").child(i).fail("", f"must be held or planned, got {status!r}")
         fields["event_status"] = statuses
         fields["min_participants"] = int(event.child("min_participants").number(default=2, minimum=2))
     if when.has("topics"):
@@ -200,7 +204,7 @@ def _rule(node: Node) -> Rule:
         fields["entity_ids"] = entities.child("ids").strings()
         fields["min_entities"] = int(entities.child("min").number(default=1, minimum=1))
     if not fields:
-        raise node.doc.error(f"{when.path}", "needs at least one of event, topics, entities")
+        raise when.fail("", "needs at least one of event, topics, entities")
     default_group = "participants" if "event_type" in fields else "entities"
-    group_by = node.child("group_by").str(optional=True, choices=GROUPINGS) or default_group
+    group_by = node.child("group_by").text(optional=True, choices=GROUPINGS) or default_group
     return Rule(group_by=group_by, **base, **fields)  # type: ignore[arg-type]  # validated above

@@ -135,10 +135,7 @@ class Tagger:
 
     def _scan(self, text: str) -> list[_Hit]:
         padded = f" {fold(text)} "
-        hits = [
-            _Hit(end - length + 1, end - 1, targets)
-            for end, (length, targets) in self._automaton.iter(padded)
-        ]
+        hits = [_Hit(end - length + 1, end - 1, targets) for end, (length, targets) in self._automaton.iter(padded)]
         hits.sort(key=lambda h: (h.start, -h.end))
         return hits
 
@@ -148,9 +145,9 @@ class Tagger:
         mentions: list[Mention] = []
         weak: list[tuple[_Hit, list[int]]] = []
         for hit in named:
-            resolved = self._resolve_roles(hit, day)
-            for entity_index in resolved:
-                mentions.append(Mention(self._entities[entity_index].id, hit.start, hit.end, "role"))
+            mentions.extend(
+                Mention(self._entities[i].id, hit.start, hit.end, "role") for i in self._resolve_roles(hit, day)
+            )
             aliases = [t for t in hit.targets if isinstance(t, _Alias)]
             strong_ids = [a.entity for a in aliases if a.strong]
             if strong_ids:
@@ -255,7 +252,7 @@ def _longest_only(hits: Iterable[_Hit]) -> list[_Hit]:
 
 
 def _merge_role_with_name(mentions: list[Mention]) -> list[Mention]:
-    """"Russian President Vladimir Putin" is one mention, not a role and a name."""
+    """ "Russian President Vladimir Putin" is one mention, not a role and a name."""
     merged: list[Mention] = []
     for mention in mentions:
         last = merged[-1] if merged else None

@@ -20,8 +20,33 @@ __all__ = [
 ]
 
 _BLOCK_TAGS = frozenset(
-    "p div br li ul ol h1 h2 h3 h4 h5 h6 tr table blockquote section article header footer "
-    "figure figcaption pre hr dd dt".split()
+    [
+        "p",
+        "div",
+        "br",
+        "li",
+        "ul",
+        "ol",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "tr",
+        "table",
+        "blockquote",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "figure",
+        "figcaption",
+        "pre",
+        "hr",
+        "dd",
+        "dt",
+    ]
 )
 _SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "head", "iframe", "svg"})
 _HTML_HINT = re.compile(r"<(?:p|div|br|span|a|b|i|em|strong|li|h[1-6]|html|body|figure)\b", re.I)
@@ -164,9 +189,50 @@ def fold(text: str) -> str:
 
 
 _ABBREVIATIONS = frozenset(
-    "mr mrs ms dr prof gen col lt sgt st jr sr vs no jan feb mar apr jun jul aug sep sept oct nov dec "
-    "inc ltd co corp u s uk un eu e g i e etc".split()
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "gen",
+        "col",
+        "lt",
+        "sgt",
+        "st",
+        "jr",
+        "sr",
+        "vs",
+        "no",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "u",
+        "s",
+        "uk",
+        "un",
+        "eu",
+        "e",
+        "g",
+        "i",
+        "e",
+        "etc",
+    ]
 )
+_INITIALISM = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]")  # "u.s", "u.k", "e.g": the last word with its final dot stripped
 _BOUNDARY = re.compile(r"[.!?…][\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9А-ЯЁ])|\n+")
 
 
@@ -177,7 +243,9 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     for match in _BOUNDARY.finditer(text):
         head = text[start : match.start()].rsplit(None, 1)
         last_word = head[-1].lower().strip(".") if head else ""
-        if match.group().strip() and (last_word in _ABBREVIATIONS or len(last_word) == 1):
+        if match.group().strip() and (
+            last_word in _ABBREVIATIONS or len(last_word) == 1 or _INITIALISM.fullmatch(last_word)
+        ):
             continue
         end = match.start() + len(match.group().rstrip())
         if text[start:end].strip():

@@ -38,21 +38,21 @@ def parse_taxonomy(root: Node) -> Taxonomy:
     root.only_keys({"version", "description", "topics"})
     topics = tuple(_topic(node) for node in root.child("topics").items())
     ids = [t.id for t in topics]
-    for node, topic_id in zip(root.child("topics").items(), ids, strict=True):
-        if ids.count(topic_id) > 1:
-            raise node.doc.error(f"{node.path}.id", f"duplicate topic id {topic_id!r}")
-    return Taxonomy(root.child("version").str(), topics)
+    for i, (node, topic_id) in enumerate(zip(root.child("topics").items(), ids, strict=True)):
+        if topic_id in ids[:i]:  # name the repeat, not the first occurrence
+            raise node.fail("id", f"duplicate topic id {topic_id!r}")
+    return Taxonomy(root.child("version").text(), topics)
 
 
 def _topic(node: Node) -> Topic:
     node.only_keys({"id", "label", "iptc", "threshold", "min_distinct", "terms", "exclude", "description"})
     terms = tuple(_term(t) for t in node.child("terms").items())
     if not terms:
-        raise node.doc.error(f"{node.path}.terms", "needs at least one term")
+        raise node.fail("terms", "needs at least one term")
     return Topic(
-        id=node.child("id").str(),
-        label=node.child("label").str(optional=True) or node.child("id").str(),
-        iptc=node.child("iptc").str(),
+        id=node.child("id").text(),
+        label=node.child("label").text(optional=True) or node.child("id").text(),
+        iptc=node.child("iptc").text(),
         threshold=node.child("threshold").number(minimum=0),
         min_distinct=int(node.child("min_distinct").number(default=1, minimum=1)),
         terms=terms,
@@ -62,4 +62,4 @@ def _topic(node: Node) -> Topic:
 
 def _term(node: Node) -> Term:
     node.only_keys({"term", "weight"})
-    return Term(node.child("term").str(), node.child("weight").number(default=1.0))
+    return Term(node.child("term").text(), node.child("weight").number(default=1.0))

@@ -74,19 +74,21 @@ class Watchlist:
 
     def leaders_on(self, country: str, role: str, day: date) -> list[Entity]:
         return [
-            e for e in self.entities if any(o.country == country and o.role == role and o.holds_on(day) for o in e.offices)
+            e
+            for e in self.entities
+            if any(o.country == country and o.role == role and o.holds_on(day) for o in e.offices)
         ]
 
 
 def parse_watchlist(root: Node) -> Watchlist:
     """Validate a watchlist document; the first problem raises `ConfigError` with file, line, field."""
     root.only_keys({"version", "description", "licence", "sources", "countries", "entities"})
-    version = root.child("version").str()
+    version = root.child("version").text()
     entities = tuple(_entity(node) for node in root.child("entities").items())
     seen: dict[str, str] = {}
     for node, entity in zip(root.child("entities").items(), entities, strict=True):
         if entity.id in seen:
-            raise node.doc.error(f"{node.path}.id", f"duplicate id {entity.id!r} (also {seen[entity.id]})")
+            raise node.fail("id", f"duplicate id {entity.id!r} (also {seen[entity.id]})")
         seen[entity.id] = node.path
     countries = tuple(_country(node) for node in root.child("countries").items()) if root.has("countries") else ()
     return Watchlist(version, entities, countries)
@@ -96,9 +98,9 @@ def _entity(node: Node) -> Entity:
     node.only_keys({"id", "name", "type", "aliases", "offices", "source", "notes", "description"})
     offices = tuple(_office(o) for o in node.child("offices").items()) if node.has("offices") else ()
     return Entity(
-        id=node.child("id").str(),
-        name=node.child("name").str(),
-        type=node.child("type").str(choices=ENTITY_TYPES),
+        id=node.child("id").text(),
+        name=node.child("name").text(),
+        type=node.child("type").text(choices=ENTITY_TYPES),
         aliases=node.child("aliases").strings(),
         offices=offices,
     )
@@ -109,11 +111,11 @@ def _office(node: Node) -> Office:
     start = node.child("start").date(optional=True)
     end = node.child("end").date(optional=True, period_end=True)
     if start and end and end < start:
-        raise node.doc.error(f"{node.path}.end", f"ends ({end}) before it starts ({start})")
+        raise node.fail("end", f"ends ({end}) before it starts ({start})")
     return Office(
-        role=node.child("role").str(),
-        country=node.child("country").str(optional=True) or None,
-        title=node.child("title").str(optional=True) or None,
+        role=node.child("role").text(),
+        country=node.child("country").text(optional=True) or None,
+        title=node.child("title").text(optional=True) or None,
         start=start,
         end=end,
     )
@@ -122,9 +124,9 @@ def _office(node: Node) -> Office:
 def _country(node: Node) -> Country:
     node.only_keys({"code", "name", "names", "adjectives", "leader"})
     return Country(
-        code=node.child("code").str(),
-        name=node.child("name").str(),
+        code=node.child("code").text(),
+        name=node.child("name").text(),
         names=node.child("names").strings(),
         adjectives=node.child("adjectives").strings(),
-        leader=node.child("leader").str(choices=tuple(sorted(LEADER_ROLES))),
+        leader=node.child("leader").text(choices=tuple(sorted(LEADER_ROLES))),
     )
