@@ -26,7 +26,17 @@ __all__ = ["DEFAULTS", "load_config", "load_rules", "load_taxonomy", "load_watch
 
 T = TypeVar("T")
 DEFAULTS = resources.files("agents") / "defaults"
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]  # CSafeLoader when libyaml is there
+    """Safe loader that leaves dates as text: `Node.date` validates them and names the line."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+}
 
 
 def default_path(name: str) -> Path:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from unittest.mock import AsyncMock
 
 import orjson
@@ -15,7 +14,7 @@ from streams.pipeline import Config
 
 
 @pytest.fixture
-async def service(small_config: Config) -> AsyncIterator[Service]:
+async def service(small_config: Config) -> Service:
     """A service on the memory store with every outbound send captured."""
     settings = Settings(app_id="wirewatch-agent-test", store="memory://", web_port=60666)
     built = build_service(settings, small_config, ["wire.raw.test"], faust_metrics=False)
@@ -25,7 +24,7 @@ async def service(small_config: Config) -> AsyncIterator[Service]:
     built.enriched_topic.send = AsyncMock()
     for topic in built.output_topics.values():
         topic.send = AsyncMock()
-    yield built
+    return built
 
 
 def _sent(topic: object) -> list[dict[str, object]]:

@@ -150,7 +150,9 @@ def namespace(broker: str, tmp_path: Path) -> Iterator[Namespace]:
     ns.stop_workers()
 
 
-async def produce(broker: str, topic: str, messages: list[tuple[bytes | None, bytes]], *, partition: int | None = None) -> None:
+async def produce(
+    broker: str, topic: str, messages: list[tuple[bytes | None, bytes]], *, partition: int | None = None
+) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=broker, acks="all")
     await producer.start()
     try:

@@ -25,10 +25,23 @@ async def test_seed_and_clean_copy_give_one_alert_and_bad_input_is_dead_lettered
     Erdoğan and Putin, the copy is a duplicate, and a malformed message is dead-lettered without stopping
     the worker (the copy is produced after it)."""
     headline, body = seed_text
-    seed = {"id": "m5-seed", "headline": headline, "body": body, "source": "M5 Dergi",
-            "url": "https://www.m5dergi.com/example", "published": SEED_PUBLISHED, "language": "en"}
-    copy = {"id": "dailysabah-1", "headline": headline.removesuffix(" - M5 Dergi"), "body": _clean_copy(headline, body),
-            "source": "Daily Sabah", "published": "2024-07-03T14:20:00+03:00", "language": "en"}
+    seed = {
+        "id": "m5-seed",
+        "headline": headline,
+        "body": body,
+        "source": "M5 Dergi",
+        "url": "https://www.m5dergi.com/example",
+        "published": SEED_PUBLISHED,
+        "language": "en",
+    }
+    copy = {
+        "id": "dailysabah-1",
+        "headline": headline.removesuffix(" - M5 Dergi"),
+        "body": _clean_copy(headline, body),
+        "source": "Daily Sabah",
+        "published": "2024-07-03T14:20:00+03:00",
+        "language": "en",
+    }
     namespace.start_worker()
 
     await produce(namespace.broker, namespace.raw, [(b"m5-seed", orjson.dumps(seed))], partition=0)
