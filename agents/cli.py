@@ -9,7 +9,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
@@ -118,10 +118,7 @@ def _replay(args: argparse.Namespace) -> int:
             return EXIT_USAGE
     config = load_config(args.watchlist or (), args.topics, args.rules)
     started = time.perf_counter()
-    outs = {
-        name: (getattr(args, name).open("wb") if getattr(args, name) else None)
-        for name in ("articles_out", "alerts_out", "deadletter_out")
-    }
+    outs = {name: _open_output(getattr(args, name)) for name in ("articles_out", "alerts_out", "deadletter_out")}
     try:
         summary = replay(config, read_lines(args.inputs), **outs)
     finally:
@@ -141,6 +138,13 @@ def _replay(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 0
+
+
+def _open_output(path: Path | None) -> BinaryIO | None:
+    if path is None:
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path.open("wb")
 
 
 def _worker(args: argparse.Namespace) -> int:
