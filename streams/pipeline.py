@@ -94,7 +94,9 @@ class Decision:
     """The `wire.articles` record."""
     alerts: tuple[Record, ...]
     redelivered: bool = False
-    """The same article (id and content) was decided before: outputs repeat, state is unchanged."""
+    """The same article (id and content) was decided before: the same outputs repeat (the same alert
+    ids, so consumers drop them), state is unchanged. Repeating rather than suppressing the alerts
+    means a crash between the state write and the alert send cannot lose an alert."""
 
 
 class Decider:
@@ -128,13 +130,15 @@ class Decider:
         if seen is not None and seen.get("h") == enriched["content_hash"]:
             verdict = DedupVerdict(seen["c"], seen.get("d"), seen.get("m"))
             cluster = self.state.clusters.get(verdict.cluster_id) or _new_cluster(enriched, published)
-            return Decision(_article_record(enriched, verdict, cluster), (), redelivered=True)
+            return Decision(_article_record(enriched, verdict, cluster), tuple(seen.get("a", ())), redelivered=True)
         self._expire(published)
         fp = enriched["fingerprint"]
         verdict = self._dedup(enriched, fp, published)
         cluster = self._count_in_cluster(enriched, verdict, published)
         record = _article_record(enriched, verdict, cluster)
         alerts = tuple(self._alerts(record, published))
+        if alerts:  # kept with the verdict so that a redelivery repeats them (rare: one more write)
+            self.state.articles[article_id] = {**self.state.articles[article_id], "a": list(alerts)}
         return Decision(record, alerts)
 
     def _dedup(self, enriched: Record, fp: Record, published: datetime) -> DedupVerdict:

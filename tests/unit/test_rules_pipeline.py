@@ -152,12 +152,14 @@ def test_article_record_has_the_contract_fields(run, seed_raw):
     assert putin["mentions"] >= 15
 
 
-def test_redelivered_article_repeats_its_verdict_without_alerts(run, seed_raw, copy_raw):
-    """A redelivery (same id, same content) is recognised: same verdict, no second alert."""
+def test_redelivered_article_repeats_its_verdict_and_alerts(run, seed_raw, copy_raw):
+    """A redelivery (same id, same content) repeats the same verdict and the very same alert messages
+    (same ids: no second alert), so a crash between state write and send cannot lose an alert."""
     decisions = run(seed_raw, copy_raw, seed_raw, copy_raw)
 
     assert [d.redelivered for d in decisions] == [False, False, True, True]
-    assert decisions[2].alerts == ()
+    assert decisions[0].alerts
+    assert decisions[2].alerts == decisions[0].alerts
     assert decisions[3].alerts == ()
     for original, again in [(decisions[0], decisions[2]), (decisions[1], decisions[3])]:
         keys = ("cluster_id", "duplicate_of", "similarity")
