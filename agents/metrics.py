@@ -138,24 +138,33 @@ class Recorder:
         self.latency = latency
         self.last_progress: float | None = None
         """time.monotonic() of the last record handled by any stage (health checks read it)."""
+        self._children: dict[tuple[Any, ...], Any] = {}
+
+    def _child(self, metric: Any, *labels: str) -> Any:
+        """`metric.labels(*labels)`, memoised: `labels()` validates and locks on every call."""
+        key = (metric, *labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*labels)
+        return child
 
     def enriched(self, record: dict[str, Any], *, seconds: float) -> None:
         """An article left the enrich stage: its tags and events, and the time the core took."""
-        STAGE_SECONDS.labels("enrich").observe(seconds)
+        self._child(STAGE_SECONDS, "enrich").observe(seconds)
         for entity in record["entities"]:
-            ENTITIES.labels(entity["type"]).inc()
+            self._child(ENTITIES, entity["type"]).inc()
         for topic in record["topics"]:
-            NEWS_TOPICS.labels(topic["id"]).inc()
+            self._child(NEWS_TOPICS, topic["id"]).inc()
         for event in record["events"]:
-            MEETINGS.labels(event["status"], event["mode"]).inc()
+            self._child(MEETINGS, event["status"], event["mode"]).inc()
         self._progress()
 
     def dead_lettered(self, *, stage: str, reason: str, topic: str, seconds: float | None = None) -> None:
         """A record was rejected to the dead-letter output."""
         if seconds is not None:
-            STAGE_SECONDS.labels(stage).observe(seconds)
-        DEAD_LETTERS.labels(stage, reason).inc()
-        ARTICLES.labels(topic, "dead_lettered").inc()
+            self._child(STAGE_SECONDS, stage).observe(seconds)
+        self._child(DEAD_LETTERS, stage, reason).inc()
+        self._child(ARTICLES, topic, "dead_lettered").inc()
         self._progress()
 
     def decided(self, decision: Decision, *, topic: str, seconds: float, arrived: float | None = None) -> str:
@@ -171,29 +180,26 @@ class Recorder:
             if outcome == "processed":
                 CLUSTERS.inc()
             CLUSTER_SIZE.observe(article.get("cluster_size", 1))
-        ARTICLES.labels(topic, outcome).inc()
-        STAGE_SECONDS.labels("decide").observe(seconds)
+        self._child(ARTICLES, topic, outcome).inc()
+        self._child(STAGE_SECONDS, "decide").observe(seconds)
         for alert in decision.alerts:
-            ALERTS.labels(alert["rule"], alert["kind"], alert["severity"]).inc()
+            self._child(ALERTS, alert["rule"], alert["kind"], alert["severity"]).inc()
         if self.latency and not decision.redelivered:
             now = time.time()
-            published = datetime.fromisoformat(article["published"]).timestamp()
-            _observe_latency(ARTICLE_LATENCY, now, published, arrived, 1)
-            _observe_latency(ALERT_LATENCY, now, published, arrived, len(decision.alerts))
+            # Clocks differ between producers and workers: a negative delay is a skew, recorded as 0.
+            since_published = max(0.0, now - datetime.fromisoformat(article["published"]).timestamp())
+            since_arrival = None if arrived is None else max(0.0, now - arrived)
+            for histogram, times in ((ARTICLE_LATENCY, 1), (ALERT_LATENCY, len(decision.alerts))):
+                for _ in range(times):
+                    self._child(histogram, "event_time").observe(since_published)
+                    if since_arrival is not None:
+                        self._child(histogram, "arrival").observe(since_arrival)
         self._progress()
         return outcome
 
     def _progress(self) -> None:
         self.last_progress = time.monotonic()
         LAST_RECORD.set(time.time())
-
-
-def _observe_latency(histogram: Histogram, now: float, published: float, arrived: float | None, times: int) -> None:
-    for _ in range(times):
-        # Clocks differ between producers and workers: a negative delay is a skew, recorded as 0.
-        histogram.labels("event_time").observe(max(0.0, now - published))
-        if arrived is not None:
-            histogram.labels("arrival").observe(max(0.0, now - arrived))
 
 
 def set_config_versions(config: Config) -> None:
