@@ -116,7 +116,10 @@ CONSUMER_LAG = Gauge(
     "Records between the end of a partition this worker consumes and its committed offset.",
     ["topic", "partition"],
 )
-LAST_RECORD = Gauge("wirewatch_last_record_timestamp_seconds", "Unix time at which the last record left a stage.")
+LAST_RECORD = Gauge(
+    "wirewatch_last_record_timestamp_seconds",
+    "Unix time at which the last record left a stage (start-up time until the first record).",
+)
 READY = Gauge("wirewatch_worker_ready", "1 when /readyz answers 200: partitions assigned and consuming.")
 CONFIG_INFO = Gauge("wirewatch_config_info", "Configuration versions in force (value 1).", ["kind", "version"])
 RULE_INFO = Gauge("wirewatch_rule_info", "Alert rules in force (value 1).", ["rule", "version", "severity"])
@@ -139,6 +142,7 @@ class Recorder:
         self.last_progress: float | None = None
         """time.monotonic() of the last record handled by any stage (health checks read it)."""
         self._children: dict[tuple[Any, ...], Any] = {}
+        LAST_RECORD.set(time.time())  # until the first record: "nothing since start-up", not since 1970
 
     def _child(self, metric: Any, *labels: str) -> Any:
         """`metric.labels(*labels)`, memoised: `labels()` validates and locks on every call."""

@@ -239,11 +239,14 @@ def test_real_prometheus_scrapes_the_worker_loads_the_rules_and_answers_every_pa
 
     end = time.time()
     window = {"start": f"{began:.3f}", "end": f"{end:.3f}", "step": "1"}
-    empty = []
+    empty, report = [], []
     for title, expr, instant in _panel_queries():
         result = prometheus.query(expr) if instant else prometheus.query(expr, **window)
         if not _has_data(result):
             empty.append(f"{title}: {expr}")
+        report.append({"panel": title, "expr": expr, "result": result})
+    if os.environ.get("WIREWATCH_PANEL_REPORT"):  # what each panel showed, for docs/OPERATIONS.md
+        Path(os.environ["WIREWATCH_PANEL_REPORT"]).write_text(json.dumps(report, indent=1))
     assert empty == [], "panels without data:\n" + "\n".join(empty)
 
     lines = (namespace.tmp / "worker0.log").read_text(errors="replace").splitlines()
