@@ -6,17 +6,20 @@ import argparse
 import asyncio
 import os
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import orjson
 
-from agents.replay import read_lines, replay
+from agents.replay import STDIN, Progress, format_summary, input_label, read_lines, replay
 from agents.resources import load_config
 from agents.settings import Settings
 from streams.errors import ConfigError
+from streams.pipeline import Config
+
+if TYPE_CHECKING:
+    from agents.metrics import Recorder
 
 __all__ = ["format_alert", "main"]
 
@@ -59,11 +62,18 @@ def _parser() -> argparse.ArgumentParser:
         description="Process articles from .jsonl files in file order with the same core as the service. "
         "Event time comes from each article. Bad lines go to the dead-letter output; the run goes on.",
     )
-    rp.add_argument("inputs", nargs="+", type=Path, metavar="INPUT.jsonl")
+    rp.add_argument("inputs", nargs="+", type=Path, metavar="INPUT.jsonl", help="input files; - for standard input")
     rp.add_argument("--articles-out", type=Path, help="write enriched article records here (.jsonl)")
     rp.add_argument("--alerts-out", type=Path, help="write alert records here (.jsonl); default: print alerts")
     rp.add_argument("--deadletter-out", type=Path, help="write rejected lines with their reasons here (.jsonl)")
     _config_options(rp)
+    rp.add_argument(
+        "--metrics-port",
+        type=int,
+        metavar="PORT",
+        help="serve the service's Prometheus metrics on http://HOST:PORT/metrics while the replay runs",
+    )
+    rp.add_argument("--metrics-host", default="127.0.0.1", help="address for --metrics-port (default: %(default)s)")
     rp.set_defaults(run=_replay)
 
     wk = commands.add_parser(
@@ -113,31 +123,52 @@ def _config_options(parser: argparse.ArgumentParser) -> None:
 
 def _replay(args: argparse.Namespace) -> int:
     for path in args.inputs:
-        if not path.is_file() or not os.access(path, os.R_OK):
+        if str(path) != STDIN and (not path.is_file() or not os.access(path, os.R_OK)):
             print(f"wirewatch replay: cannot read {path}", file=sys.stderr)
             return EXIT_USAGE
     config = load_config(args.watchlist or (), args.topics, args.rules)
-    started = time.perf_counter()
+    recorder, server = None, None
+    if args.metrics_port is not None:
+        try:
+            recorder, server = _serve_replay_metrics(args, config)
+        except OSError as exc:
+            print(
+                f"wirewatch replay: cannot serve metrics on {args.metrics_host}:{args.metrics_port}: {exc}",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+    sizes = [0 if str(path) == STDIN else path.stat().st_size for path in args.inputs]
+    progress = Progress(None if STDIN in map(str, args.inputs) else sum(sizes))
     outs = {name: _open_output(getattr(args, name)) for name in ("articles_out", "alerts_out", "deadletter_out")}
     try:
-        summary = replay(config, read_lines(args.inputs), **outs)
+        summary = replay(config, progress.wrap(read_lines(args.inputs)), recorder=recorder, **outs)
     finally:
+        progress.close()
         for handle in outs.values():
             if handle is not None:
                 handle.close()
-    elapsed = time.perf_counter() - started
+        if server is not None:
+            server.shutdown()
+            server.server_close()
     if args.alerts_out is None:
         for alert in summary.alerts:
             print(format_alert(alert))
     sys.stdout.flush()
-    rules = ", ".join(f"{rule}={n}" for rule, n in sorted(summary.alerts_by_rule.items())) or "none"
-    print(
-        f"wirewatch replay: {summary.articles} articles, {summary.clusters} stories, {summary.duplicates} duplicates, "
-        f"{summary.dead_letters} dead letters, alerts: {rules} "
-        f"({summary.articles / max(elapsed, 1e-9):.0f} articles/s)",
-        file=sys.stderr,
-    )
+    print(format_summary(summary, [rule.id for rule in config.rules.rules]), file=sys.stderr)
     return 0
+
+
+def _serve_replay_metrics(args: argparse.Namespace, config: Config) -> tuple[Recorder, Any]:
+    """The worker's series (no latencies, no lag), labelled by input file, on a small HTTP server."""
+    from prometheus_client import start_http_server
+
+    from agents.metrics import Recorder, init_series, set_build_info, set_config_versions
+
+    server, _ = start_http_server(args.metrics_port, addr=args.metrics_host)
+    set_build_info()
+    set_config_versions(config)
+    init_series(config, sorted({input_label(str(path)) for path in args.inputs}))
+    return Recorder(latency=False), server
 
 
 def _open_output(path: Path | None) -> BinaryIO | None:

@@ -1,4 +1,10 @@
-"""structlog JSON lines for our events and, through the same renderer, Faust's and aiokafka's."""
+"""structlog JSON lines for our events and, through the same renderer, Faust's and aiokafka's.
+
+One record per line: `timestamp` (UTC ISO 8601), `level`, `logger`, `event`, plus the fields of the
+call and whatever is bound in structlog's context variables. The agents bind `article_id`, `topic`,
+`partition` and `offset` (of the raw message) around each record, so Faust's and aiokafka's lines
+logged while a record is handled carry them too.
+"""
 
 from __future__ import annotations
 
@@ -48,6 +54,7 @@ def configure_logging(level: str = "INFO") -> None:
     import logging.config
 
     logging.config.dictConfig(logging_dict(level))
+    logging.captureWarnings(True)  # Python warnings become records too, so stderr stays JSON lines
     structlog.configure(
         processors=[*_SHARED, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),

@@ -22,14 +22,14 @@ import faust
 import orjson
 import structlog
 from aiokafka.errors import KafkaError
-from faust.sensors.prometheus import setup_prometheus_sensors
+from structlog.contextvars import bound_contextvars
 
 from agents.deadletter import dead_letter
 from agents.kafka_io import matching_topics
-from agents.metrics import ALERTS, ARTICLES, DEAD_LETTERS, STAGE_SECONDS, VERSIONS
 from agents.settings import Settings
+from agents.web import instrument
 from streams.errors import WirewatchError
-from streams.pipeline import Config, Decider, Enricher, State
+from streams.pipeline import Config, Decider, Decision, Enricher, State
 
 __all__ = ["Service", "build_service"]
 
@@ -75,11 +75,9 @@ def build_service(settings: Settings, config: Config, raw_topics: list[str], *, 
         # at-least-once: offsets are committed after the outputs were handed to the producer.
         processing_guarantee="at_least_once",
     )
-    if faust_metrics:  # once per process: the sensor registers its series in the global registry
-        setup_prometheus_sensors(app, name_prefix="faust")
-    VERSIONS.labels("watchlist", config.watchlist.version).set(1)
-    VERSIONS.labels("topics", config.taxonomy.version).set(1)
-    VERSIONS.labels("rules", config.rules.version).set(1)
+    # /metrics, /healthz, /readyz; Faust's own sensor once per process (its series are process-wide).
+    sources = [*raw_topics, settings.enriched_topic]
+    recorder = instrument(app, config, raw_topics=raw_topics, source_topics=sources, faust_sensors=faust_metrics)
 
     raw = app.topic(*raw_topics, key_serializer="raw", value_serializer="raw")
     enriched = app.topic(settings.enriched_topic, partitions=1, key_serializer="raw", value_serializer="raw")
@@ -107,34 +105,36 @@ def build_service(settings: Settings, config: Config, raw_topics: list[str], *, 
     async def _assigned(app: faust.App, assigned: Any, **_: Any) -> None:
         needs_rebuild["flag"] = True  # the tables change with the assignment; the index is derived
 
-    async def send_dead_letter(raw_value: bytes, exc: WirewatchError, stage: str, event: Any) -> None:
+    async def send_dead_letter(raw_value: bytes, exc: WirewatchError, stage: str, event: Any, seconds: float) -> None:
         message = event.message
         origin = {"topic": message.topic, "partition": message.partition, "offset": message.offset}
         record = dead_letter(raw_value, exc, stage=stage, origin=origin, at=datetime.now(UTC))
         await outputs[settings.deadletter_topic].send(key=message.key, value=orjson.dumps(record))
-        DEAD_LETTERS.labels(stage, exc.reason).inc()
-        ARTICLES.labels(stage, "dead_lettered").inc()
-        log.warning("record_dead_lettered", stage=stage, reason=exc.reason, error=str(exc), **origin)
+        recorder.dead_lettered(stage=stage, reason=exc.reason, topic=message.topic, seconds=seconds)
+        log.warning("record_dead_lettered", stage=stage, reason=exc.reason, error=str(exc))
 
     @app.agent(raw, concurrency=1)
     async def enrich(stream: faust.StreamT[bytes]) -> None:
         async for event in stream.events():
-            value: bytes = event.value if isinstance(event.value, bytes) else bytes(event.value or b"")
-            timestamp = datetime.fromtimestamp(event.message.timestamp, UTC) if event.message.timestamp else None
-            started = time.perf_counter()
-            try:
-                record = enricher.enrich(value, fallback_time=timestamp)
-            except WirewatchError as exc:
-                await send_dead_letter(value, exc, "enrich", event)
-                continue
-            STAGE_SECONDS.labels("enrich").observe(time.perf_counter() - started)
-            record["origin"] = {
-                "topic": event.message.topic,
-                "partition": event.message.partition,
-                "offset": event.message.offset,
-            }
-            await enriched.send(key=record["id"].encode(), value=orjson.dumps(record))
-            ARTICLES.labels("enrich", "processed").inc()
+            message = event.message
+            with bound_contextvars(topic=message.topic, partition=message.partition, offset=message.offset):
+                value: bytes = event.value if isinstance(event.value, bytes) else bytes(event.value or b"")
+                timestamp = datetime.fromtimestamp(message.timestamp, UTC) if message.timestamp else None
+                started = time.perf_counter()
+                try:
+                    record = enricher.enrich(value, fallback_time=timestamp)
+                except WirewatchError as exc:
+                    await send_dead_letter(value, exc, "enrich", event, time.perf_counter() - started)
+                    continue
+                recorder.enriched(record, seconds=time.perf_counter() - started)
+                record["origin"] = {
+                    "topic": message.topic,
+                    "partition": message.partition,
+                    "offset": message.offset,
+                    "timestamp": message.timestamp,  # arrival, for the end-to-end latency
+                }
+                await enriched.send(key=record["id"].encode(), value=orjson.dumps(record))
+                log.debug("article_enriched", article_id=record["id"])
 
     @app.agent(enriched, concurrency=1)
     async def decide(stream: faust.StreamT[bytes]) -> None:
@@ -144,27 +144,39 @@ def build_service(settings: Settings, config: Config, raw_topics: list[str], *, 
                 decider_box["decider"] = Decider(config, state)
                 needs_rebuild["flag"] = False
                 log.info("story_index_rebuilt", stories=len(decider_box["decider"].index))
-            started = time.perf_counter()
-            decision = decider_box["decider"].decide(orjson.loads(value))
-            STAGE_SECONDS.labels("decide").observe(time.perf_counter() - started)
-            article = decision.article
-            await outputs[settings.articles_topic].send(key=article["cluster_id"].encode(), value=orjson.dumps(article))
-            for alert in decision.alerts:
-                await outputs[alert["topic"]].send(key=alert["alert_id"].encode(), value=orjson.dumps(alert))
-                ALERTS.labels(alert["rule"], alert["kind"], alert["severity"]).inc()
-                log.info(
-                    "alert_sent",
-                    alert_id=alert["alert_id"],
-                    rule=alert["rule"],
-                    kind=alert["kind"],
-                    article_id=article["id"],
+            record = orjson.loads(value)
+            origin = record.get("origin") or {}  # the raw message's coordinates, set by `enrich`
+            with bound_contextvars(
+                article_id=record["id"],
+                topic=origin.get("topic"),
+                partition=origin.get("partition"),
+                offset=origin.get("offset"),
+            ):
+                started = time.perf_counter()
+                decision = decider_box["decider"].decide(record)
+                seconds = time.perf_counter() - started
+                article = decision.article
+                await outputs[settings.articles_topic].send(
+                    key=article["cluster_id"].encode(), value=orjson.dumps(article)
                 )
-            outcome = (
-                "redelivered" if decision.redelivered else ("duplicate" if article["duplicate_of"] else "processed")
-            )
-            ARTICLES.labels("decide", outcome).inc()
+                for alert in decision.alerts:
+                    await outputs[alert["topic"]].send(key=alert["alert_id"].encode(), value=orjson.dumps(alert))
+                outcome = recorder.decided(
+                    decision, topic=origin.get("topic", "unknown"), seconds=seconds, arrived=origin.get("timestamp")
+                )
+                _log_decision(decision, outcome)
 
     return Service(app, settings, config, enrich, decide, tables, outputs, enriched)
+
+
+def _log_decision(decision: Decision, outcome: str) -> None:
+    """At most one line per article from this stage: INFO when it raised alerts, else DEBUG."""
+    article = decision.article
+    if decision.alerts:
+        alerts = [{"alert_id": a["alert_id"], "rule": a["rule"], "kind": a["kind"]} for a in decision.alerts]
+        log.info("alerts_sent", outcome=outcome, cluster_id=article["cluster_id"], alerts=alerts)
+    else:
+        log.debug("article_decided", outcome=outcome, cluster_id=article["cluster_id"])
 
 
 def watch_for_new_raw_topics(app: faust.App, settings: Settings, subscribed: list[str]) -> None:
