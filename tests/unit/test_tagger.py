@@ -34,8 +34,12 @@ def seed_tagging(tagger, seed_clean) -> Tagging:
     return tagger.tag(headline, text, day=DAY)
 
 
+PLACES = ("Q212", "Q858")  # Ukraine and Syria are watched places in the small watchlist
+
+
 def _mentioned(tagging: Tagging, text: str) -> list[tuple[str, str]]:
-    return [(m.entity_id, text[m.start : m.end]) for m in tagging.mentions]
+    """Mentions of people and organisations (a role phrase also names its country, a place)."""
+    return [(m.entity_id, text[m.start : m.end]) for m in tagging.mentions if m.entity_id not in PLACES]
 
 
 def _entity_ids(tagging: Tagging) -> set[str]:
