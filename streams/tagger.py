@@ -172,11 +172,12 @@ class _Text:
     names: list[_Hit] = field(default_factory=list)
     """Hits of watched names, sorted by start, longest first."""
     roles: list[_Hit] = field(default_factory=list)
-    places_by_start: dict[int, _Hit] = field(default_factory=dict)
-    places_by_end: dict[int, _Hit] = field(default_factory=dict)
-    """The longest country name or adjective starting / ending at each offset."""
-    terms: list[tuple[int, str, int, int, bool]] = field(default_factory=list)
-    """(topic, term, start, end, is an exclusion) for each topic phrase found."""
+    places: list[_Hit] = field(default_factory=list)
+    """Country names and adjectives (only looked at when a role word was found)."""
+    terms: dict[_Term, list[tuple[int, int]]] = field(default_factory=dict)
+    """Each topic phrase found → its spans."""
+    excluded: list[tuple[int, int, int]] = field(default_factory=list)
+    """(topic, start, end) of each excluded phrase found ("tear gas")."""
     mentions: list[Mention] = field(default_factory=list)
     weak: list[_Hit] = field(default_factory=list)
     counterparts: list[_RolePhrase] = field(default_factory=list)
@@ -213,22 +214,23 @@ class Tagger:
         """One automaton pass; each hit is filed by layer right away (the hottest loop: keep it lean)."""
         folded = fold(text)
         part = _Text(text, folded)
-        names, roles, terms = part.names, part.roles, part.terms
-        by_start, by_end = part.places_by_start, part.places_by_end
+        names, roles, places, terms, excluded = part.names, part.roles, part.places, part.terms, part.excluded
         for last, entry in self._automaton.iter(f" {folded} "):
-            length, aliases, _, places, role, metonym, topic_terms = entry
+            length, aliases, _, countries, role, metonym, topic_terms = entry
             start, end = last - length + 1, last - 1  # offsets in `folded` (the padding shifts by one)
             if aliases:
                 names.append((start, -end, end, entry))
-            if places:
-                if start not in by_start or by_start[start][2] < end:
-                    by_start[start] = (start, -end, end, entry)
-                if end not in by_end or by_end[end][0] > start:
-                    by_end[end] = (start, -end, end, entry)
+            if countries:
+                places.append((start, -end, end, entry))
             if role is not None or metonym is not None:
                 roles.append((start, -end, end, entry))
-            for topic, term, exclude in topic_terms:
-                terms.append((topic, term, start, end, exclude))
+            for term in topic_terms:
+                if term.exclude:
+                    excluded.append((term.topic, start, end))
+                elif (spans := terms.get(term)) is None:
+                    terms[term] = [(start, end)]
+                else:
+                    spans.append((start, end))
         names.sort()
         return part
 
@@ -361,21 +363,22 @@ class Tagger:
         return tuple(EntityHit(self._entity(i), tuple(by_id.get(i, ())), in_headline[i]) for i in ids)
 
     def _topic_hits(self, head: _Text, body: _Text) -> tuple[TopicHit, ...]:
-        """Headline terms count twice; body spans are shifted past the headline's."""
+        """Headline terms count twice. Headline spans move to negative offsets, before the body's."""
         found: dict[int, dict[str, list[tuple[int, int]]]] = {}
         shift = len(head.folded) + 1
-        for part, offset, copies in ((head, 0, 2), (body, shift, 1)):
-            for topic, term, start, end in _term_spans(part):
-                spans = found.setdefault(topic, {}).setdefault(term, [])
-                spans.append((start + offset, end + offset))
-                if copies == 2:
-                    spans.append((start + offset, end + offset))
+        for part, offset, copies in ((head, -shift, 2), (body, 0, 1)):
+            for term, spans in part.terms.items():
+                if part.excluded:
+                    spans = _outside(spans, term.topic, part.excluded)
+                if offset:
+                    spans = [(start + offset, end + offset) for start, end in spans] * copies
+                found.setdefault(term.topic, {}).setdefault(term.term, []).extend(spans)
 
         def words_between(a: tuple[int, int], b: tuple[int, int], limit: int) -> int:
             """Proximity stops at the end of a sentence, and the headline is not near the body."""
-            if a[1] <= shift <= b[0] or b[0] - a[1] > (limit + 1) * _WORDS_PER_CHAR_BOUND:
+            if a[1] <= 0 <= b[0] or b[0] - a[1] > (limit + 1) * _WORDS_PER_CHAR_BOUND:
                 return limit + 1
-            part, offset = (head, 0) if b[0] < shift else (body, shift)
+            part, offset = (head, -shift) if b[0] < 0 else (body, 0)
             words = len(part.folded[a[1] - offset : b[0] - offset].split())
             if words <= limit and _SENTENCE_END.search(part.original, a[1] - offset, b[0] - offset):
                 return limit + 1
@@ -425,7 +428,16 @@ def _build_automaton(watchlist: Watchlist, taxonomy: Taxonomy) -> ahocorasick.Au
 def _role_phrases(part: _Text) -> Iterable[_RolePhrase]:
     """A role word with a country next to it: "<adjective|name> <word>", "<name>'s <word>",
     "<word> of (the) <name>"; and the self-contained metonyms ("Kremlin leader")."""
-    by_end, by_start, folded = part.places_by_end, part.places_by_start, part.folded
+    if not part.roles:
+        return
+    by_start: dict[int, _Hit] = {}
+    by_end: dict[int, _Hit] = {}
+    for hit in part.places:  # the longest country name or adjective starting / ending at each offset
+        if hit[0] not in by_start or by_start[hit[0]][2] < hit[2]:
+            by_start[hit[0]] = hit
+        if hit[2] not in by_end or by_end[hit[2]][0] > hit[0]:
+            by_end[hit[2]] = hit
+    folded = part.folded
     for start, _, end, entry in part.roles:
         if entry.metonym is not None:
             yield _RolePhrase(start, end, (entry.metonym,), "leader")
@@ -463,17 +475,9 @@ def _names_someone_else(folded: str, start: int, end: int) -> bool:
     return " ".join(before[-3:]).endswith(_NOT_A_PERSON)
 
 
-def _term_spans(part: _Text) -> list[tuple[int, str, int, int]]:
-    """(topic, term, start, end) for each term occurrence outside its topic's excluded phrases."""
-    found = part.terms
-    excluded = [(topic, start, end) for topic, _, start, end, exclude in found if exclude]
-    if not excluded:
-        return [(topic, term, start, end) for topic, term, start, end, _ in found]
-    return [
-        (topic, term, start, end)
-        for topic, term, start, end, exclude in found
-        if not exclude and not any(t == topic and s <= start and end <= e for t, s, e in excluded)
-    ]
+def _outside(spans: list[tuple[int, int]], topic: int, excluded: list[tuple[int, int, int]]) -> list[tuple[int, int]]:
+    """The spans not inside one of the topic's excluded phrases ("gas" in "tear gas")."""
+    return [(s, e) for s, e in spans if not any(t == topic and xs <= s and e <= xe for t, xs, xe in excluded)]
 
 
 def _pattern(text: str) -> str:
