@@ -207,25 +207,31 @@ class Tagger:
         return self._entity(nearest.entity_id)
 
     def _merge_role_with_name(self, part: _Part) -> list[Mention]:
-        """ "Russian President Vladimir Putin" is one mention. "Russian President Dmitry Medvedev"
-        names someone else, so the role phrase is dropped, as when an unknown name follows it."""
+        """ "Russian President Vladimir Putin" (or "Erdoğan, Turkish President") is one mention.
+        "Russian President Dmitry Medvedev" names someone else, so the role phrase is dropped, as
+        when an unknown name follows it. Only the few role mentions are looked at."""
         mentions = sorted(part.mentions, key=_START)  # stable: at one start, names come before roles
-        if not any(m.via == "role" for m in mentions):
+        roles = [i for i, m in enumerate(mentions) if m.via == "role"]
+        if not roles:
             return mentions
         starts = {m.start: m for m in reversed(mentions)}  # the first mention starting at each offset
-        merged: list[Mention] = []
-        latest: dict[str, int] = {}  # entity id → its last position in `merged`
-        for mention in mentions:
-            if mention.via == "role" and self._apposition_names_another(mention, starts, part.scan.original):
+        drop: set[int] = set()
+        for i in roles:
+            role = mentions[i]
+            if self._apposition_names_another(role, starts, part.scan.original):
+                drop.add(i)
                 continue
-            same = latest.get(mention.entity_id)
-            last = merged[same] if same is not None else None
-            if same is not None and last and 0 <= mention.start - last.end <= 2 and "role" in (last.via, mention.via):
-                merged[same] = _mention(last.entity_id, last.start, mention.end, "name")
-            else:
-                latest[mention.entity_id] = len(merged)
-                merged.append(mention)
-        return merged
+            after = next((j for j in range(i + 1, len(mentions)) if mentions[j].start > role.end + 2), len(mentions))
+            name = next((j for j in range(i + 1, after) if _same_person_next_to(role, mentions[j])), None)
+            if name is None:
+                name = next(
+                    (j for j in range(i - 1, max(-1, i - 4), -1) if _same_person_next_to(mentions[j], role)), None
+                )
+            if name is not None and name not in drop:
+                first, last = (role, mentions[name]) if name > i else (mentions[name], role)
+                mentions[min(i, name)] = _mention(role.entity_id, first.start, last.end, "name")
+                drop.add(max(i, name))
+        return [m for k, m in enumerate(mentions) if k not in drop]
 
     def _apposition_names_another(self, role: Mention, starts: dict[int, Mention], text: str) -> bool:
         following = starts.get(role.end + 1) or starts.get(role.end + 2)
@@ -275,6 +281,11 @@ class Tagger:
 
         hits = [score_topic(self.taxonomy.topics[i], terms, words_between) for i, terms in found.items()]
         return tuple(sorted((h for h in hits if h is not None), key=lambda h: -h.score))
+
+
+def _same_person_next_to(first: Mention, second: Mention) -> bool:
+    """`second` names the same entity as `first`, right after it (a space, ", " or ": " between)."""
+    return first.entity_id == second.entity_id and 0 <= second.start - first.end <= 2
 
 
 def _names_someone_else(folded: str, start: int, end: int) -> bool:

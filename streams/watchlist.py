@@ -88,13 +88,6 @@ class Watchlist:
         countries = {c.code: c for c in self.countries} | {c.code: c for c in other.countries}
         return Watchlist(f"{self.version}+{other.version}", tuple(entities.values()), tuple(countries.values()))
 
-    def leaders_on(self, country: str, role: str, day: date) -> list[Entity]:
-        return [
-            e
-            for e in self.entities
-            if any(o.country == country and o.role == role and o.holds_on(day) for o in e.offices)
-        ]
-
 
 _MONARCH_TITLES = ("king", "queen", "emir", "amir", "sultan", "emperor", "monarch", "grand duke")
 

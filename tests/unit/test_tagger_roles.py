@@ -211,3 +211,21 @@ def test_surname_mentions_count_once_anchored(tagger):
         ("surname", "Erdoğan"),
         ("surname", "Erdoğan"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Russian President Vladimir Putin spoke.", [("name", "Russian President Vladimir Putin")]),
+        ("Vladimir Putin, Russian President, spoke.", [("name", "Vladimir Putin, Russian President")]),
+        (
+            "Vladimir Putin spoke; the Russian president left.",
+            [("name", "Vladimir Putin"), ("role", "Russian president")],
+        ),
+    ],
+)
+def test_role_next_to_the_name_is_one_mention(tagger, text, expected):
+    """A role phrase right before or after the same person's name merges with it; apart, both count."""
+    tagging = tagger.tag("", text, day=DAY)
+
+    assert [(m.via, text[m.start : m.end]) for m in tagging.mentions if m.entity_id == PUTIN] == expected
