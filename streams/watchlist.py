@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 from streams.config import Node
 
@@ -92,6 +93,7 @@ class Watchlist:
 _MONARCH_TITLES = ("king", "queen", "emir", "amir", "sultan", "emperor", "monarch", "grand duke")
 
 
+@cache
 def office_kinds(office: Office) -> frozenset[str]:
     """What a role word or title can call this office: its role ("head_of_state",
     "foreign_minister") and, from its title, "president", "prime_minister", "chancellor",
@@ -125,7 +127,6 @@ class OfficeIndex:
 
     def __init__(self, watchlist: Watchlist) -> None:
         self._by_id = {e.id: e for e in watchlist.entities}
-        self._position = {e.id: i for i, e in enumerate(watchlist.entities)}
         self._holders: dict[tuple[str, str], list[tuple[int, Office]]] = defaultdict(list)
         for index, entity in enumerate(watchlist.entities):
             for office in entity.offices:
