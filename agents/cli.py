@@ -115,7 +115,7 @@ def _config_options(parser: argparse.ArgumentParser) -> None:
         "--watchlist",
         type=Path,
         action="append",
-        help="watchlist file (YAML/JSON); repeat to merge several (default: the shipped one)",
+        help="watchlist file (YAML/JSON); repeat to merge several; `default` names the shipped one",
     )
     parser.add_argument("--rules", type=Path, help="alert rules file (default: the shipped rules)")
     parser.add_argument("--topics", type=Path, help="topic taxonomy file (default: the shipped taxonomy)")

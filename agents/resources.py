@@ -44,8 +44,11 @@ def default_path(name: str) -> Path:
 
 
 def load_watchlists(paths: Sequence[Path]) -> Watchlist:
-    """One or more watchlists merged in order (a user's file beside or instead of the default)."""
-    lists = [_load(path, parse_watchlist) for path in paths]
+    """One or more watchlists merged in order (a user's file beside or instead of the default);
+    the name `default` stands for the shipped watchlist: `--watchlist default --watchlist mine.yaml`."""
+    lists = [
+        _load(default_path("watchlist.json") if str(path) == "default" else path, parse_watchlist) for path in paths
+    ]
     merged = lists[0]
     for other in lists[1:]:
         merged = merged.merged(other)

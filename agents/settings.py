@@ -14,7 +14,7 @@ __all__ = ["Settings"]
 
 
 def _paths(value: str) -> tuple[Path, ...]:
-    return tuple(Path(p) for p in value.split(",") if p.strip())
+    return tuple(Path(p.strip()) for p in value.split(",") if p.strip())
 
 
 def _positive_int(value: str) -> int:

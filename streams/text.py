@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from html.parser import HTMLParser
+
+import numpy as np
+import numpy.typing as npt
 
 __all__ = [
     "clean_body",
@@ -181,11 +185,32 @@ def _fold_char(char: str) -> str:
 
 
 _FOLD = _FoldTable()
+# ASCII letters to lower case, digits kept, other ASCII to a space.
+_ASCII_FOLD = bytes(b + 32 if 65 <= b <= 90 else b if chr(b).isalnum() else 32 for b in range(256))
+_TABLE_SIZE = 0x3000
+"""Codepoints below this (Latin, Greek, Cyrillic, Hebrew, Arabic, punctuation…) fold by table lookup."""
+
+
+@lru_cache(maxsize=1)
+def _fold_table() -> npt.NDArray[np.uint32]:
+    return np.array([ord(_FOLD[c]) for c in range(_TABLE_SIZE)], dtype=np.uint32)
 
 
 def fold(text: str) -> str:
-    """Casefold, strip diacritics (Turkish-aware), punctuation to spaces; same length as the input."""
-    return text.translate(_FOLD)
+    """Casefold, strip diacritics (Turkish-aware), punctuation to spaces; same length as the input.
+
+    Fast (PERF-NOTES: normalising is the costliest step): ASCII text goes through one C-level
+    `bytes.translate`; other text through a vectorised table lookup on its UTF-32 code units,
+    with the per-character rule only for the rare codepoints beyond the table (CJK…).
+    """
+    if text.isascii():
+        return text.encode().translate(_ASCII_FOLD).decode()
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    folded = _fold_table().take(codes, mode="clip")  # `take` is ~4x faster than fancy indexing
+    if codes.max() >= _TABLE_SIZE:
+        for i in np.flatnonzero(codes >= _TABLE_SIZE):
+            folded[i] = ord(_FOLD[int(codes[i])])
+    return folded.tobytes().decode("utf-32-le", "surrogatepass")
 
 
 _ABBREVIATIONS = frozenset(

@@ -1,26 +1,30 @@
 #!/usr/bin/env python3
 """Build agents/defaults/watchlist.json from the leaders dataset (standard library only).
 
-    python tools/build_watchlist.py [--data ../shared/data] [--out agents/defaults/watchlist.json]
+    python tools/build_watchlist.py [--data ../shared/data] [--out agents/defaults/watchlist.json] [-v]
 
 Input: <data>/leaders_2019_2025.jsonl (one row per person, office, country and mandate; see
-LEADERS.md next to it).  Output: one JSON document with `countries` (one row per country of the
-dataset, with alternative names, demonym adjectives and which office "the <adjective> leader"
-means) and `entities` (one per leader, plus a hand-curated table of non-leader people,
-organisations, places and facilities).  The output is deterministic: same input, same bytes.
+LEADERS.md next to it) and tools/watchlist_curated.json (the hand-curated tables).  Output: one
+JSON document with `countries` (one row per country of the dataset, with alternative and official
+names, demonym adjectives and which office "the <adjective> leader" means) and `entities` (one
+per leader, plus the curated non-leader people, organisations, places and facilities).  The
+output is deterministic: same input, same bytes.
 
 What the script does to the dataset rows, in order:
- 1. cleans aliases: drops "President-elect " prefixes, re-cases CIA all-caps surnames
-    ("Ali Hoseini-KHAMENEI" -> "Ali Hoseini-Khamenei"), and removes the few aliases known to belong
-    to another person (table BAD_ALIASES, moved to their owner where that is a leader);
+ 1. cleans aliases: drops "President-elect " prefixes, Wikipedia disambiguations ("(politician)"),
+    quoted nicknames, re-cases CIA all-caps surnames ("Ali Hoseini-KHAMENEI" -> "Ali
+    Hoseini-Khamenei"), removes the aliases known to belong to another person (BAD_ALIASES) and
+    adds the curated name forms (`leader_aliases`: transliterations such as Berdymukhamedov);
  2. groups rows into persons: by Wikidata QID; a row without a QID joins a QID person of the same
     country when its name equals one of that person's names (or contains all the tokens of one)
     and it holds the same role at overlapping dates (CIA spelling twins such as
     Wachiralongkon/Vajiralongkorn); the remaining rows group by normalised name + country;
  3. one office per row and role (`both` -> head_of_state + head_of_government, same dates);
- 4. adds mechanical alias forms: the ASCII-folded name/aliases and the surname (see
+ 4. adds mechanical name forms: the ASCII-folded name/aliases and the surname (see
     surname_candidate), unless the surname is shared with another person, too short, a common
-    English word (SURNAME_STOPLIST) or a country/place name.
+    English word (SURNAME_STOPLIST) or a country/place name;
+ 5. splits each person's names into `aliases` (full names: always a mention) and `surnames`
+    (one-word names and surname forms: a mention only when the article anchors them).
 """
 
 from __future__ import annotations
@@ -33,17 +37,20 @@ import sys
 import unicodedata
 from pathlib import Path
 
-VERSION = "2026.11.26-1"
+VERSION = "2026.11.27-1"
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "data"
 DEFAULT_OUT = REPO / "agents" / "defaults" / "watchlist.json"
+CURATED_FILE = Path(__file__).resolve().parent / "watchlist_curated.json"
 DATASET = "leaders_2019_2025.jsonl"
 PEPPERCAT = "wikidata-via-peppercat"
+CURATED_SOURCE = "wirewatch-curated"
 
 DESCRIPTION = (
     "Watched entities for wirewatch: heads of state and government 2019-01..2026-01 with "
     "dated offices (from leaders_2019_2025), plus hand-curated people, organisations, "
-    "places and facilities of the energy / Ukraine / Gaza / Syria beat."
+    "places and facilities of the energy / Ukraine / Gaza / Syria beat. `aliases` always name the "
+    "entity; `surnames` name it only when the article anchors them (full name, role or title)."
 )
 
 LICENCE = (
@@ -59,11 +66,11 @@ LICENCE = (
     "entries/offices whose source contains 'wikidata-via-peppercat'. "
     "open-data-archive: world-leaders-current, CC BY-SA 4.0 - attribution and share-alike for the "
     "QIDs and local-script names it contributed. "
-    "manual-aliases and the curated entities with source 'wirewatch-curated': written for this "
-    "project, no third-party restriction. Generated alias forms (ASCII folding, surnames) inherit "
-    "the licence of the names they were derived from. "
+    "manual-aliases and the curated entities and name forms with source 'wirewatch-curated': written "
+    "for this project, no third-party restriction. Generated name forms (ASCII folding, surnames) "
+    "inherit the licence of the names they were derived from. "
     "Country/ISO code tables: MilkMp CIA-World-Factbooks-Archive (MIT / public-domain data) and "
-    "Debian iso-codes (LGPL-2.1+)."
+    "Debian iso-codes (LGPL-2.1+; official country names)."
 )
 
 SOURCES = [
@@ -78,50 +85,22 @@ SOURCES = [
     "b06a1440a6eda040a90166cb3f84d9634d1779b2 (2026-08-22); CC BY-SA 4.0",
     "MilkMp/CIA-World-Factbooks-Archive-1990-2025: data/reference_tables/master_countries.csv at "
     "b998f60a91d7de6fde80f3d4d216fa0e591a099e; MIT / public-domain data (FIPS -> ISO-2 map)",
-    "Debian iso-codes 4.15.0-1: /usr/share/iso-codes/json/iso_3166-1.json; LGPL-2.1+ (ISO-2 -> ISO-3, names)",
+    "Debian iso-codes 4.15.0-1: /usr/share/iso-codes/json/iso_3166-1.json; LGPL-2.1+ (ISO-2 -> ISO-3, names, "
+    "official names)",
     "hand-written alias table of the leaders dataset (24 leaders; manual-aliases)",
-    "wirewatch-curated: the CURATED table in tools/build_watchlist.py (non-leader people, organisations, "
-    "places, facilities; country names and adjectives)",
+    "wirewatch-curated: tools/watchlist_curated.json (non-leader people, organisations, places, facilities; "
+    "country names and adjectives; extra name forms of leaders) and the correction tables in "
+    "tools/build_watchlist.py",
 ]
 
 # ----------------------------------------------------------------------------------------------
 # Text helpers
 
 _FOLD_SPECIAL = str.maketrans(
-    {
-        "ı": "i",
-        "İ": "I",
-        "ł": "l",
-        "Ł": "L",
-        "ø": "o",
-        "Ø": "O",
-        "đ": "d",
-        "Đ": "D",
-        "ð": "d",
-        "Ð": "D",
-        "ħ": "h",
-        "Ħ": "H",
-        "ŀ": "l",
-        "Ŀ": "L",
-        "ß": "ss",
-        "æ": "ae",
-        "Æ": "AE",
-        "œ": "oe",
-        "Œ": "OE",
-        "þ": "th",
-        "Þ": "Th",
-        "ŋ": "ng",
-        "Ŋ": "Ng",
-        "\u2019": "'",
-        "\u2018": "'",
-        "\u02bb": "'",
-        "\u02bc": "'",
-        "\u02bf": "'",
-        "\u02be": "'",
-        "\u2010": "-",
-        "\u2011": "-",
-        "\u2013": "-",
-    }
+    {"ı": "i", "İ": "I", "ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ð": "d", "Ð": "D"}
+    | {"ħ": "h", "Ħ": "H", "ŀ": "l", "Ŀ": "L", "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE"}
+    | {"þ": "th", "Þ": "Th", "ŋ": "ng", "Ŋ": "Ng", "\u2019": "'", "\u2018": "'", "\u02bb": "'", "\u02bc": "'"}
+    | {"\u02bf": "'", "\u02be": "'", "\u2010": "-", "\u2011": "-", "\u2013": "-"}
 )
 
 
@@ -170,8 +149,17 @@ def recase_caps(text: str) -> str:
 
 
 def clean_alias(alias: str) -> str:
+    """Drop "President-elect " prefixes and re-case CIA capitals; "" for a name that is not one
+    (a Wikipedia disambiguation "Mark Phillips (Guyanese politician)", a quoted nickname)."""
     alias = re.sub(r"^President-[Ee]lect\s+", "", alias.strip())
+    if "(" in alias or '"' in alias:
+        return ""
     return recase_caps(" ".join(alias.split()))
+
+
+def has_word_spaces(text: str) -> bool:
+    """False for scripts written without spaces (习近平 is a full name, not a surname)."""
+    return not any("CJK" in unicodedata.name(ch, "") or "HANGUL" in unicodedata.name(ch, "") for ch in text)
 
 
 def dedupe(names: list[str], drop: str | None = None) -> list[str]:
@@ -209,8 +197,11 @@ BAD_ALIASES = [
     # Ulukbek Maripov was Kyrgyzstan's Chairman of the Cabinet in 2021, not Sadyr Japarov (the
     # dataset merged the two; Maripov's own mandate is therefore missing from it).
     ("Q25597826", None, ["Ulukbek Maripov"]),
-    # CIA title fragments ("SAC Chair") parsed as names.
+    # CIA title fragments ("SAC Chair", "Interior") parsed as names.
     ("Q3462649", None, ["Sac Chair", "Sac Chair, Sr. Gen. Min Aung Hlaing"]),
+    ("Q96747230", None, ["Interior Ludovit Odor", "Interior Ľudovít Ódor"]),
+    # A nickname, not a name: "Frank" alone would be any Frank.
+    ("Q57830", None, ["Frank"]),
 ]
 
 # Single-token surname aliases are not generated for these (a shared/odd token, or the person is
@@ -241,23 +232,14 @@ SURNAME_OVERRIDES = {
     "Ahmad al-Shara'": "al-Sharaa",  # usual English spelling
 }
 
-# Well-known name forms missing from the dataset, added by hand (wirewatch-curated).
-EXTRA_ALIASES = {
-    "Ahmad al-Shara'": [
-        "Ahmed al-Sharaa",
-        "Ahmad al-Sharaa",
-        "Ahmed al-Shara",
-        "Abu Mohammed al-Jolani",
-        "Abu Mohammad al-Julani",
-    ],
-}
-
 # Office corrections (wirewatch-curated; the row's source gets "+wirewatch-curated").
 # (name, country, office) -> fields to replace.
 OFFICE_FIXES = {
     # CIA first listed him in the 2026-01-21 snapshot without a date; he was named president for the
     # transitional period on 2025-01-29.
     ("Ahmad al-Shara'", "SYR", "head_of_state"): {"start": "2025-01-29", "title": "President"},
+    # The CIA's since-date is her predecessor Kiska's; she was inaugurated on 2019-06-15 (Wikidata).
+    ("Zuzana Čaputová", "SVK", "head_of_state"): {"start": "2019-06-15"},
 }
 
 # Name order conventions for the surname alias.
@@ -265,836 +247,52 @@ FAMILY_NAME_FIRST = {"CHN", "TWN", "KOR", "PRK", "KHM"}
 GIVEN_NAME_USED = {"THA", "IDN", "ETH", "ERI", "MYS"}  # people are referred to by the first name
 GULF_MONARCHIES = {"SAU", "ARE", "QAT", "KWT", "BHR", "OMN"}  # "X bin Y": Y is the father, not a surname
 NO_SURNAME = {"MMR", "SMR"}  # no family names / rotating captains
-HISPANIC = {
-    "ESP",
-    "MEX",
-    "ARG",
-    "COL",
-    "PER",
-    "CHL",
-    "VEN",
-    "BOL",
-    "ECU",
-    "URY",
-    "PRY",
-    "GTM",
-    "HND",
-    "SLV",
-    "NIC",
-    "CRI",
-    "PAN",
-    "DOM",
-    "CUB",
-    "GNQ",
-}
+HISPANIC = set("ESP MEX ARG COL PER CHL VEN BOL ECU URY PRY GTM HND SLV NIC CRI PAN DOM CUB GNQ".split())
 PARTICLE_SURNAME_OK = {"BEL", "NLD", "AUT", "DEU", "LUX", "SUR", "ZAF", "CHE"}
-PARTICLES = {
-    "van",
-    "von",
-    "der",
-    "den",
-    "de",
-    "del",
-    "della",
-    "da",
-    "das",
-    "dos",
-    "di",
-    "du",
-    "le",
-    "la",
-    "e",
-    "y",
-    "ter",
-    "ten",
-    "zu",
-    "af",
-    "bin",
-    "ibn",
-    "bint",
-    "ould",
-}
+PARTICLES = set("van von der den de del della da das dos di du le la e y ter ten zu af bin ibn bint ould".split())
 NAME_SUFFIXES = {"jr", "jr.", "sr", "sr.", "junior"}
 ARTICLE_PREFIX = re.compile(r"^(al|el|Al|El|ul)-(?=\w{4,})")
 
 # Common English words (and very common given names) that must not become a one-word alias.
-# Compared after ASCII folding, so 'Støre' -> 'Store' is caught.
-SURNAME_STOPLIST = {
-    "may",
-    "rice",
-    "price",
-    "brown",
-    "young",
-    "king",
-    "lee",
-    "long",
-    "hope",
-    "well",
-    "wells",
-    "moon",
-    "bush",
-    "white",
-    "black",
-    "green",
-    "gray",
-    "grey",
-    "little",
-    "short",
-    "bell",
-    "hall",
-    "ward",
-    "wood",
-    "woods",
-    "bird",
-    "fox",
-    "wolf",
-    "stone",
-    "hill",
-    "hills",
-    "lake",
-    "rose",
-    "march",
-    "april",
-    "june",
-    "august",
-    "will",
-    "mark",
-    "grant",
-    "frank",
-    "bill",
-    "sale",
-    "cash",
-    "gold",
-    "silver",
-    "power",
-    "peace",
-    "law",
-    "love",
-    "hunt",
-    "cook",
-    "baker",
-    "smith",
-    "mason",
-    "chance",
-    "case",
-    "best",
-    "just",
-    "bond",
-    "drew",
-    "friday",
-    "store",
-    "pierre",
-    "martin",
-    "thomas",
-    "james",
-    "davis",
-    "wilson",
-    "taylor",
-    "banda",
-    "salt",
-    "page",
-    "sharp",
-    "strong",
-    "rich",
-    "noble",
-    "golden",
-    "major",
-    "cross",
-    "north",
-    "south",
-    "west",
-    "east",
-    "street",
-    "church",
-    "field",
-    "fields",
-    "lord",
-    "rock",
-    "river",
-    "park",
-    "parks",
-    "nation",
-    "grace",
-    "faith",
-    "joy",
-    "star",
-    "summer",
-    "winter",
-    "spring",
-    "day",
-    "days",
-    "light",
-    "knight",
-    "bishop",
-    "pope",
-    "guard",
-    "waters",
-    "castle",
-    "marshal",
-    "marshall",
-    "sultan",
-    "emir",
-    "amir",
-    "shah",
-    "khan",
-    "sheikh",
-    "said",
-    "saied",
-    "hassan",
-    "ahmed",
-    "mohamed",
-    "mohammed",
-    "muhammad",
-    "ali",
-    "abdullah",
-    "ibrahim",
-    "ismail",
-    "omar",
-    "osman",
-    "adam",
-    "moses",
-    "abraham",
-    "john",
-    "paul",
-    "peter",
-    "david",
-    "george",
-    "michael",
-    "charles",
-    "philip",
-    "francis",
-    "leo",
-    "albert",
-    "alexander",
-    "nicholas",
-    "victor",
-    "vincent",
-    "ruth",
-    "faye",
-    "friend",
-    "hunter",
-    "walker",
-    "carter",
-    "turner",
-    "miller",
-    "fisher",
-    "fletcher",
-    "porter",
-    "parker",
-    "archer",
-    "reading",
-    "nice",
-    "mobile",
-    "jordan",
-    "chad",
-    "georgia",
-    "israel",
-    "victoria",
-    "florence",
-    "ortega",
-    "castro",
-    "silva",
-    "santos",
-    "lopez",
-    "garcia",
-    "rodriguez",
-    "martinez",
-    "gomez",
-    "perez",
-    "sanchez",
-    "fernandez",
-    "gonzalez",
-    "diaz",
-    "nguyen",
-    "tran",
-    "pham",
-    "rama",
-    "bolivar",
-    # very common surnames / other famous bearers / words and places
-    "chen",
-    "wang",
-    "zhang",
-    "zhao",
-    "huang",
-    "zhou",
-    "yang",
-    "chang",
-    "hong",
-    "chung",
-    "ivanov",
-    "novikov",
-    "mammadov",
-    "rasmussen",
-    "andersson",
-    "schmidt",
-    "simonyan",
-    "bilal",
-    "meta",
-    "talon",
-    "borne",
-    "medina",
-    "muscat",
-    "merino",
-    "nova",
-}
-
-# ----------------------------------------------------------------------------------------------
-# Countries: alternative names and demonym adjectives (wirewatch-curated). Keyed by ISO alpha-3.
-# Ambiguous demonyms are deliberately left out: "Congolese" (COD/COG), "Dominican" only for DOM,
-# bare "Korean" (KOR/PRK), "Guinean" only for GIN.
-
-COUNTRY_NAMES: dict[str, tuple[list[str], list[str]]] = {
-    "AFG": (["Islamic Emirate of Afghanistan"], ["Afghan"]),
-    "AGO": ([], ["Angolan"]),
-    "ALB": ([], ["Albanian"]),
-    "AND": ([], ["Andorran"]),
-    "ARE": (["UAE", "Emirates", "U.A.E."], ["Emirati", "UAE"]),
-    "ARG": ([], ["Argentine", "Argentinian"]),
-    "ARM": ([], ["Armenian"]),
-    "ATG": (["Antigua"], ["Antiguan"]),
-    "AUS": ([], ["Australian"]),
-    "AUT": ([], ["Austrian"]),
-    "AZE": ([], ["Azerbaijani", "Azeri"]),
-    "BDI": ([], ["Burundian"]),
-    "BEL": ([], ["Belgian"]),
-    "BEN": ([], ["Beninese"]),
-    "BFA": ([], ["Burkinabe", "Burkinabè"]),
-    "BGD": ([], ["Bangladeshi"]),
-    "BGR": ([], ["Bulgarian"]),
-    "BHR": ([], ["Bahraini"]),
-    "BHS": (["The Bahamas"], ["Bahamian"]),
-    "BIH": (["Bosnia", "Bosnia-Herzegovina"], ["Bosnian"]),
-    "BLR": ([], ["Belarusian"]),
-    "BLZ": ([], ["Belizean"]),
-    "BOL": ([], ["Bolivian"]),
-    "BRA": ([], ["Brazilian"]),
-    "BRB": ([], ["Barbadian"]),
-    "BRN": (["Brunei Darussalam"], ["Bruneian"]),
-    "BTN": ([], ["Bhutanese"]),
-    "BWA": ([], ["Botswanan"]),
-    "CAF": (["CAR"], ["Central African"]),
-    "CAN": ([], ["Canadian"]),
-    "CHE": ([], ["Swiss"]),
-    "CHL": ([], ["Chilean"]),
-    "CHN": (["People's Republic of China", "PRC"], ["Chinese"]),
-    "CIV": (["Côte d'Ivoire", "Ivory Coast", "Cote d'Ivoire"], ["Ivorian"]),
-    "CMR": ([], ["Cameroonian"]),
-    "COD": (["Democratic Republic of the Congo", "DR Congo", "DRC", "Congo-Kinshasa"], []),
-    "COG": (["Republic of the Congo", "Congo-Brazzaville", "Congo Republic"], []),
-    "COK": ([], []),
-    "COL": ([], ["Colombian"]),
-    "COM": ([], ["Comoran", "Comorian"]),
-    "CPV": (["Cape Verde"], ["Cabo Verdean", "Cape Verdean"]),
-    "CRI": ([], ["Costa Rican"]),
-    "CUB": ([], ["Cuban"]),
-    "CUW": ([], []),
-    "CYP": ([], ["Cypriot"]),
-    "CZE": (["Czech Republic"], ["Czech"]),
-    "DEU": ([], ["German"]),
-    "DJI": ([], ["Djiboutian"]),
-    "DMA": ([], []),
-    "DNK": ([], ["Danish"]),
-    "DOM": ([], ["Dominican"]),
-    "DZA": ([], ["Algerian"]),
-    "ECU": ([], ["Ecuadorian"]),
-    "EGY": ([], ["Egyptian"]),
-    "ERI": ([], ["Eritrean"]),
-    "ESP": ([], ["Spanish"]),
-    "EST": ([], ["Estonian"]),
-    "ETH": ([], ["Ethiopian"]),
-    "FIN": ([], ["Finnish"]),
-    "FJI": ([], ["Fijian"]),
-    "FRA": ([], ["French"]),
-    "FSM": (["Federated States of Micronesia"], ["Micronesian"]),
-    "GAB": ([], ["Gabonese"]),
-    "GBR": (["UK", "U.K.", "Britain", "Great Britain"], ["British", "UK"]),
-    "GEO": ([], ["Georgian"]),
-    "GHA": ([], ["Ghanaian"]),
-    "GIN": (["Guinea-Conakry"], ["Guinean"]),
-    "GMB": (["The Gambia"], ["Gambian"]),
-    "GNB": ([], ["Bissau-Guinean"]),
-    "GNQ": ([], ["Equatorial Guinean", "Equatoguinean"]),
-    "GRC": ([], ["Greek"]),
-    "GRD": ([], ["Grenadian"]),
-    "GTM": ([], ["Guatemalan"]),
-    "GUY": ([], ["Guyanese"]),
-    "HND": ([], ["Honduran"]),
-    "HRV": ([], ["Croatian"]),
-    "HTI": ([], ["Haitian"]),
-    "HUN": ([], ["Hungarian"]),
-    "IDN": ([], ["Indonesian"]),
-    "IND": ([], ["Indian"]),
-    "IRL": (["Republic of Ireland"], ["Irish"]),
-    "IRN": (["Islamic Republic of Iran"], ["Iranian"]),
-    "IRQ": ([], ["Iraqi"]),
-    "ISL": ([], ["Icelandic"]),
-    "ISR": (["State of Israel"], ["Israeli"]),
-    "ITA": ([], ["Italian"]),
-    "JAM": ([], ["Jamaican"]),
-    "JOR": ([], ["Jordanian"]),
-    "JPN": ([], ["Japanese"]),
-    "KAZ": ([], ["Kazakh", "Kazakhstani"]),
-    "KEN": ([], ["Kenyan"]),
-    "KGZ": (["Kyrgyz Republic"], ["Kyrgyz"]),
-    "KHM": ([], ["Cambodian"]),
-    "KIR": ([], ["I-Kiribati"]),
-    "KNA": (["St Kitts and Nevis"], ["Kittitian"]),
-    "KOR": (["Republic of Korea", "ROK"], ["South Korean"]),
-    "KWT": ([], ["Kuwaiti"]),
-    "LAO": (["Lao PDR"], ["Lao", "Laotian"]),
-    "LBN": ([], ["Lebanese"]),
-    "LBR": ([], ["Liberian"]),
-    "LBY": ([], ["Libyan"]),
-    "LCA": (["St Lucia"], ["Saint Lucian"]),
-    "LIE": ([], ["Liechtenstein"]),
-    "LKA": ([], ["Sri Lankan"]),
-    "LSO": ([], ["Basotho", "Lesotho"]),
-    "LTU": ([], ["Lithuanian"]),
-    "LUX": ([], ["Luxembourgish"]),
-    "LVA": ([], ["Latvian"]),
-    "MAR": ([], ["Moroccan"]),
-    "MCO": ([], ["Monegasque"]),
-    "MDA": (["Republic of Moldova"], ["Moldovan"]),
-    "MDG": ([], ["Malagasy"]),
-    "MDV": ([], ["Maldivian"]),
-    "MEX": ([], ["Mexican"]),
-    "MHL": ([], ["Marshallese"]),
-    "MKD": (["Macedonia"], ["North Macedonian", "Macedonian"]),
-    "MLI": ([], ["Malian"]),
-    "MLT": ([], ["Maltese"]),
-    "MMR": (["Burma"], ["Burmese", "Myanmar"]),
-    "MNE": ([], ["Montenegrin"]),
-    "MNG": ([], ["Mongolian"]),
-    "MOZ": ([], ["Mozambican"]),
-    "MRT": ([], ["Mauritanian"]),
-    "MUS": ([], ["Mauritian"]),
-    "MWI": ([], ["Malawian"]),
-    "MYS": ([], ["Malaysian"]),
-    "NAM": ([], ["Namibian"]),
-    "NER": ([], ["Nigerien"]),
-    "NGA": ([], ["Nigerian"]),
-    "NIC": ([], ["Nicaraguan"]),
-    "NLD": (["The Netherlands", "Holland"], ["Dutch"]),
-    "NOR": ([], ["Norwegian"]),
-    "NPL": ([], ["Nepali", "Nepalese"]),
-    "NRU": ([], ["Nauruan"]),
-    "NZL": ([], ["New Zealand"]),
-    "OMN": ([], ["Omani"]),
-    "PAK": ([], ["Pakistani"]),
-    "PAN": ([], ["Panamanian"]),
-    "PER": ([], ["Peruvian"]),
-    "PHL": ([], ["Philippine", "Filipino"]),
-    "PLW": ([], ["Palauan"]),
-    "PNG": ([], ["Papua New Guinean"]),
-    "POL": ([], ["Polish"]),
-    "PRK": (["DPRK", "Democratic People's Republic of Korea"], ["North Korean"]),
-    "PRT": ([], ["Portuguese"]),
-    "PRY": ([], ["Paraguayan"]),
-    "PSE": (["State of Palestine", "Palestinian Authority"], ["Palestinian"]),
-    "QAT": ([], ["Qatari"]),
-    "ROU": ([], ["Romanian"]),
-    "RUS": (["Russian Federation"], ["Russian"]),
-    "RWA": ([], ["Rwandan"]),
-    "SAU": (["Kingdom of Saudi Arabia", "KSA"], ["Saudi", "Saudi Arabian"]),
-    "SDN": ([], ["Sudanese"]),
-    "SEN": ([], ["Senegalese"]),
-    "SGP": ([], ["Singaporean"]),
-    "SLB": ([], ["Solomon Islands"]),
-    "SLE": ([], ["Sierra Leonean"]),
-    "SLV": ([], ["Salvadoran"]),
-    "SMR": ([], ["Sammarinese"]),
-    "SOM": ([], ["Somali"]),
-    "SRB": ([], ["Serbian"]),
-    "SSD": ([], ["South Sudanese"]),
-    "STP": (["São Tomé and Príncipe"], ["Santomean"]),
-    "SUR": ([], ["Surinamese"]),
-    "SVK": ([], ["Slovak"]),
-    "SVN": ([], ["Slovenian", "Slovene"]),
-    "SWE": ([], ["Swedish"]),
-    "SWZ": (["Swaziland"], ["Swazi", "Eswatini"]),
-    "SYC": ([], ["Seychellois"]),
-    "SYR": (["Syrian Arab Republic"], ["Syrian"]),
-    "TCD": ([], ["Chadian"]),
-    "TGO": ([], ["Togolese"]),
-    "THA": ([], ["Thai"]),
-    "TJK": ([], ["Tajik", "Tajikistani"]),
-    "TKM": ([], ["Turkmen"]),
-    "TLS": (["East Timor"], ["Timorese"]),
-    "TON": ([], ["Tongan"]),
-    "TTO": (["Trinidad"], ["Trinidadian"]),
-    "TUN": ([], ["Tunisian"]),
-    "TUR": (["Turkey", "Turkiye", "Republic of Türkiye"], ["Turkish"]),
-    "TUV": ([], ["Tuvaluan"]),
-    "TWN": (["Republic of China"], ["Taiwanese"]),
-    "TZA": ([], ["Tanzanian"]),
-    "UGA": ([], ["Ugandan"]),
-    "UKR": ([], ["Ukrainian"]),
-    "URY": ([], ["Uruguayan"]),
-    "USA": (["US", "U.S.", "USA", "U.S.A.", "United States of America", "America"], ["American", "US", "U.S."]),
-    "UZB": ([], ["Uzbek"]),
-    "VAT": (["Holy See", "Vatican", "Vatican City"], ["Vatican", "papal"]),
-    "VCT": (["St Vincent and the Grenadines"], ["Vincentian"]),
-    "VEN": ([], ["Venezuelan"]),
-    "VNM": (["Viet Nam"], ["Vietnamese"]),
-    "VUT": ([], ["Ni-Vanuatu"]),
-    "WSM": ([], ["Samoan"]),
-    "XKX": ([], ["Kosovar", "Kosovan"]),
-    "YEM": ([], ["Yemeni"]),
-    "ZAF": ([], ["South African"]),
-    "ZMB": ([], ["Zambian"]),
-    "ZWE": ([], ["Zimbabwean"]),
-}
-
+# Compared after ASCII folding, so 'Støre' -> 'Store' is caught. The last line: very common
+# surnames, other famous bearers, words and places.
+SURNAME_STOPLIST = set(
+    """
+    abdullah abraham adam ahmed albert alexander ali amir april archer august baker banda bell best bill bird
+    bishop black bolivar bond brown bush carter case cash castle castro chad chance charles church cook cross
+    david davis day days diaz drew east emir faith faye fernandez field fields fisher fletcher florence fox
+    francis frank friday friend garcia george georgia gold golden gomez gonzalez grace grant gray green grey
+    guard hall hassan hill hills hope hunt hunter ibrahim ismail israel james john jordan joy june just khan
+    king knight lake law lee leo light little long lopez lord love major march mark marshal marshall martin
+    martinez mason may michael miller mobile mohamed mohammed moon moses muhammad nation nice nicholas noble
+    north omar ortega osman page park parker parks paul peace perez peter pham philip pierre pope porter power
+    price rama reading rice rich river rock rodriguez rose ruth said saied sale salt sanchez santos shah sharp shah
+    sheikh short silva silver smith south spring star stone store street strong sultan summer taylor thomas
+    tran turner victor victoria vincent walker ward waters well wells west white will wilson winter wolf wood
+    woods young
+    chen wang zhang zhao huang zhou yang chang hong chung ivanov novikov mammadov rasmussen andersson schmidt
+    simonyan bilal meta talon borne medina muscat merino nova nguyen
+    """.split()
+)
 # Which office "the <adjective> leader" means. Executive presidencies, presidential systems with a
 # (subordinate) prime minister and ruling monarchs -> head_of_state. Everything not listed here
 # falls back to: head_of_state when the country has no separate head-of-government rows (all
-# `both`), else head_of_government (parliamentary systems).
-LEADER_HEAD_OF_STATE = {
-    # Europe / former USSR
-    "FRA",
-    "RUS",
-    "UKR",
-    "BLR",
-    "MDA",
-    "ROU",
-    "LTU",
-    "SRB",
-    "CYP",
-    "BIH",
-    "TUR",
-    "AZE",
-    "KAZ",
-    "UZB",
-    "TKM",
-    "TJK",
-    "KGZ",
-    "MCO",
-    "VAT",
-    # Middle East / North Africa (Iran: the Supreme Leader is the dataset's head of state)
-    "IRN",
-    "SYR",
-    "EGY",
-    "DZA",
-    "TUN",
-    "MAR",
-    "MRT",
-    "PSE",
-    "YEM",
-    "ARE",
-    "QAT",
-    "KWT",
-    "BHR",
-    "OMN",
-    "JOR",
-    "AFG",
-    # Asia
-    "CHN",
-    "TWN",
-    "KOR",
-    "PRK",
-    "IDN",
-    "PHL",
-    "LKA",
-    "BRN",
-    "MDV",
-    # Africa
-    "SDN",
-    "SOM",
-    "DJI",
-    "UGA",
-    "RWA",
-    "BDI",
-    "TZA",
-    "COD",
-    "COG",
-    "CAF",
-    "CMR",
-    "GAB",
-    "GNQ",
-    "TCD",
-    "NER",
-    "MLI",
-    "BFA",
-    "SEN",
-    "GMB",
-    "GIN",
-    "GNB",
-    "CIV",
-    "TGO",
-    "MOZ",
-    "MDG",
-    "ZWE",
-    "NAM",
-    "SWZ",
-    # Americas
-    "USA",
-    "PER",
-    "CUB",
-    "GUY",
-}
+# `both`), else head_of_government (parliamentary systems). Iran: the Supreme Leader is the
+# dataset's head of state.
+LEADER_HEAD_OF_STATE = set(
+    """
+    FRA RUS UKR BLR MDA ROU LTU SRB CYP BIH TUR AZE KAZ UZB TKM TJK KGZ MCO VAT
+    IRN SYR EGY DZA TUN MAR MRT PSE YEM ARE QAT KWT BHR OMN JOR AFG
+    CHN TWN KOR PRK IDN PHL LKA BRN MDV
+    SDN SOM DJI UGA RWA BDI TZA COD COG CAF CMR GAB GNQ TCD NER MLI BFA SEN GMB GIN GNB CIV TGO MOZ MDG ZWE NAM SWZ
+    USA PER CUB GUY
+    """.split()
+)
 # Saudi Arabia: the King was also PM until 2022-09-27, since then the Crown Prince is PM, so
 # head_of_government names the effective ruler at every date; Libya: the PM (Dbeibah) is the
 # internationally active leader; Haiti: the HoS post was mostly vacant after 2021.
 # (Cabo Verde, not listed above, is parliamentary: head_of_government by the fallback.)
 LEADER_OVERRIDE = {"SAU": "head_of_government", "LBY": "head_of_government", "HTI": "head_of_government"}
-
-# ----------------------------------------------------------------------------------------------
-# Hand-curated entities (wirewatch-curated). QIDs only where checked; otherwise a ww: slug id.
-# Offices: role, country, title, start, end; dates only where certain to within days.
-
-CURATED = [
-    # people (not leaders)
-    {
-        "id": "ww:dmitry-peskov",
-        "name": "Dmitry Peskov",
-        "type": "person",
-        "aliases": ["Dmitri Peskov", "Dmitriy Peskov", "Peskov", "Дмитрий Песков", "Песков"],
-        "offices": [
-            {
-                "role": "spokesperson",
-                "country": "RUS",
-                "title": "Kremlin spokesperson (Press Secretary of the President)",
-                "start": "2012-05-22",
-                "end": None,
-            }
-        ],
-    },
-    {
-        "id": "ww:alparslan-bayraktar",
-        "name": "Alparslan Bayraktar",
-        "type": "person",
-        "aliases": ["Bayraktar"],
-        "offices": [
-            {
-                "role": "minister",
-                "country": "TUR",
-                "title": "Minister of Energy and Natural Resources",
-                "start": "2023-06-04",
-                "end": None,
-            }
-        ],
-    },
-    {
-        "id": "ww:emine-erdogan",
-        "name": "Emine Erdoğan",
-        "type": "person",
-        "aliases": ["Emine Erdogan", "First Lady Emine Erdoğan", "Эмине Эрдоган"],
-        "offices": [
-            {
-                "role": "spouse_of_head_of_state",
-                "country": "TUR",
-                "title": "First Lady",
-                "start": "2014-08-28",
-                "end": None,
-            }
-        ],
-    },
-    {
-        "id": "ww:sergey-lavrov",
-        "name": "Sergey Lavrov",
-        "type": "person",
-        "aliases": ["Sergei Lavrov", "Sergey Viktorovich Lavrov", "Lavrov", "Сергей Лавров", "Лавров"],
-        "offices": [
-            {
-                "role": "foreign_minister",
-                "country": "RUS",
-                "title": "Minister of Foreign Affairs",
-                "start": "2004-03-09",
-                "end": None,
-            }
-        ],
-    },
-    {
-        "id": "ww:hakan-fidan",
-        "name": "Hakan Fidan",
-        "type": "person",
-        "aliases": ["Fidan"],
-        "offices": [
-            {
-                "role": "foreign_minister",
-                "country": "TUR",
-                "title": "Minister of Foreign Affairs",
-                "start": "2023-06-04",
-                "end": None,
-            }
-        ],
-    },
-    # organisations
-    {
-        "id": "Q102673",
-        "name": "Gazprom",
-        "type": "organization",
-        "aliases": ["PJSC Gazprom", "Gazprom PJSC", "Газпром"],
-    },
-    {
-        "id": "ww:rosatom",
-        "name": "Rosatom",
-        "type": "organization",
-        "aliases": ["Rosatom State Atomic Energy Corporation", "State Atomic Energy Corporation Rosatom", "Росатом"],
-    },
-    {
-        "id": "ww:botas",
-        "name": "BOTAŞ",
-        "type": "organization",
-        "aliases": ["BOTAS", "Petroleum Pipeline Corporation", "Boru Hatları ile Petrol Taşıma A.Ş."],
-    },
-    {
-        "id": "ww:shanghai-cooperation-organisation",
-        "name": "Shanghai Cooperation Organisation",
-        "type": "organization",
-        "aliases": ["Shanghai Cooperation Organization", "SCO", "ШОС"],
-    },
-    {
-        "id": "Q7184",
-        "name": "NATO",
-        "type": "organization",
-        "aliases": [
-            "North Atlantic Treaty Organization",
-            "North Atlantic Treaty Organisation",
-            "North Atlantic Alliance",
-            "OTAN",
-            "НАТО",
-        ],
-    },
-    {
-        "id": "ww:hamas",
-        "name": "Hamas",
-        "type": "organization",
-        "aliases": ["Islamic Resistance Movement", "Harakat al-Muqawama al-Islamiya", "حماس", "ХАМАС"],
-    },
-    {
-        "id": "ww:hezbollah",
-        "name": "Hezbollah",
-        "type": "organization",
-        "aliases": ["Hizbollah", "Hizbullah", "Hizballah", "Hezbullah", "حزب الله", "Хезболла"],
-    },
-    {
-        "id": "ww:unrwa",
-        "name": "UNRWA",
-        "type": "organization",
-        "aliases": [
-            "United Nations Relief and Works Agency for Palestine Refugees in the Near East",
-            "UN Relief and Works Agency",
-            "United Nations Relief and Works Agency",
-        ],
-    },
-    {
-        "id": "ww:kremlin",
-        "name": "Kremlin",
-        "type": "organization",
-        "aliases": ["the Kremlin", "Moscow Kremlin", "Кремль"],
-    },
-    {"id": "Q458", "name": "European Union", "type": "organization", "aliases": ["EU", "E.U.", "Евросоюз"]},
-    {"id": "Q1065", "name": "United Nations", "type": "organization", "aliases": ["UN", "U.N.", "ООН"]},
-    {
-        "id": "Q41984",
-        "name": "International Atomic Energy Agency",
-        "type": "organization",
-        "aliases": ["IAEA", "МАГАТЭ"],
-    },
-    {
-        "id": "Q7795",
-        "name": "OPEC",
-        "type": "organization",
-        "aliases": [
-            "Organization of the Petroleum Exporting Countries",
-            "Organisation of the Petroleum Exporting Countries",
-            "ОПЕК",
-        ],
-    },
-    {
-        "id": "ww:naftogaz",
-        "name": "Naftogaz",
-        "type": "organization",
-        "aliases": ["Naftogaz of Ukraine", "NJSC Naftogaz", "Нафтогаз"],
-    },
-    # places
-    {"id": "Q212", "name": "Ukraine", "type": "place", "aliases": ["Україна", "Украина"]},
-    {"id": "Q159", "name": "Russia", "type": "place", "aliases": ["Russian Federation", "Россия"]},
-    {
-        "id": "Q43",
-        "name": "Türkiye",
-        "type": "place",
-        "aliases": ["Turkey", "Turkiye", "Republic of Türkiye", "Турция"],
-    },
-    {"id": "Q858", "name": "Syria", "type": "place", "aliases": ["Syrian Arab Republic", "سوريا", "Сирия"]},
-    {"id": "Q801", "name": "Israel", "type": "place", "aliases": ["State of Israel", "Израиль"]},
-    {"id": "Q39760", "name": "Gaza Strip", "type": "place", "aliases": ["Gaza", "قطاع غزة", "Сектор Газа"]},
-    {"id": "ww:rafah", "name": "Rafah", "type": "place", "aliases": ["رفح"]},
-    {
-        "id": "Q36678",
-        "name": "West Bank",
-        "type": "place",
-        "aliases": ["occupied West Bank", "Judea and Samaria", "الضفة الغربية"],
-    },
-    {"id": "Q822", "name": "Lebanon", "type": "place", "aliases": ["Lebanese Republic", "لبنان", "Ливан"]},
-    {"id": "Q7835", "name": "Crimea", "type": "place", "aliases": ["Crimean Peninsula", "Krym", "Крым"]},
-    {"id": "ww:donbas", "name": "Donbas", "type": "place", "aliases": ["Donbass", "Donets Basin", "Донбас", "Донбасс"]},
-    {"id": "Q1899", "name": "Kyiv", "type": "place", "aliases": ["Kiev", "Київ", "Киев"]},
-    {"id": "Q649", "name": "Moscow", "type": "place", "aliases": ["Москва"]},
-    {"id": "Q3640", "name": "Ankara", "type": "place", "aliases": []},
-    {"id": "Q1520", "name": "Astana", "type": "place", "aliases": ["Nur-Sultan", "Астана"]},
-    {"id": "ww:sinop", "name": "Sinop", "type": "place", "aliases": ["Sinop province"]},
-    {"id": "Q3766", "name": "Damascus", "type": "place", "aliases": ["دمشق", "Дамаск"]},
-    {"id": "ww:idlib", "name": "Idlib", "type": "place", "aliases": ["Idleb", "إدلب"]},
-    {"id": "Q41183", "name": "Aleppo", "type": "place", "aliases": ["Halab", "حلب", "Алеппо"]},
-    # facilities
-    {
-        "id": "ww:akkuyu-nuclear-power-plant",
-        "name": "Akkuyu Nuclear Power Plant",
-        "type": "facility",
-        "aliases": ["Akkuyu", "Akkuyu NPP", "Akkuyu nuclear plant", "Akkuyu Nükleer Güç Santrali", "АЭС Аккую"],
-    },
-    {
-        "id": "ww:zaporizhzhia-nuclear-power-plant",
-        "name": "Zaporizhzhia Nuclear Power Plant",
-        "type": "facility",
-        "aliases": [
-            "Zaporizhzhia NPP",
-            "Zaporizhzhia plant",
-            "Zaporizhzhia nuclear plant",
-            "Zaporizhzhia nuclear station",
-            "Zaporizhia nuclear power plant",
-            "Zaporozhye nuclear power plant",
-            "Zaporozhye nuclear plant",
-            "Zaporozhye NPP",
-            "ZNPP",
-            "Запорізька АЕС",
-            "Запорожская АЭС",
-        ],
-    },
-    {
-        "id": "ww:turkstream",
-        "name": "TurkStream",
-        "type": "facility",
-        "aliases": ["Turkish Stream", "Turk Stream", "TurkAkım", "Турецкий поток"],
-    },
-    {
-        "id": "ww:nord-stream",
-        "name": "Nord Stream",
-        "type": "facility",
-        "aliases": ["Nord Stream 1", "Nord Stream pipeline", "Nord Stream pipelines", "Северный поток"],
-    },
-    {
-        "id": "ww:nord-stream-2",
-        "name": "Nord Stream 2",
-        "type": "facility",
-        "aliases": ["Nord Stream II", "Северный поток — 2", "Северный поток-2"],
-    },
-    {
-        "id": "ww:druzhba-pipeline",
-        "name": "Druzhba pipeline",
-        "type": "facility",
-        "aliases": ["Druzhba", "Druzhba oil pipeline", "Friendship pipeline", "нефтепровод «Дружба»"],
-    },
-    {
-        "id": "ww:sinop-nuclear-power-plant",
-        "name": "Sinop Nuclear Power Plant",
-        "type": "facility",
-        "aliases": ["Sinop NPP", "Sinop nuclear plant", "Sinop nuclear power station"],
-    },
-]
-CURATED_SOURCE = "wirewatch-curated"
 
 # ----------------------------------------------------------------------------------------------
 
@@ -1146,15 +344,20 @@ class Person:
         return {r["country"] for r in self.rows}
 
 
-def clean_rows(rows: list[dict]) -> tuple[list[dict], list[str]]:
+def clean_rows(rows: list[dict], extra_aliases: dict[str, list[str]]) -> tuple[list[dict], list[str]]:
     log = []
     rows = [dict(r) for r in rows]
     for r in rows:
         r["name"] = clean_alias(r["name"])
-        r["aliases"] = [clean_alias(a) for a in r["aliases"]]
-        if r["name"] in EXTRA_ALIASES:
-            r["aliases"] = r["aliases"] + EXTRA_ALIASES[r["name"]]
-            log.append(f"added curated aliases to {r['name']}: {EXTRA_ALIASES[r['name']]}")
+        cleaned = [clean_alias(a) for a in r["aliases"]]
+        if "" in cleaned:
+            log.append(
+                f"dropped non-names {[a for a, c in zip(r['aliases'], cleaned, strict=True) if not c]} of {r['name']}"
+            )
+        r["aliases"] = [a for a in cleaned if a]
+        if r["name"] in extra_aliases:
+            r["aliases"] = r["aliases"] + extra_aliases[r["name"]]
+            log.append(f"added curated aliases to {r['name']}: {extra_aliases[r['name']]}")
         fix = OFFICE_FIXES.get((r["name"], r["country"], r["office"]))
         if fix:
             log.append(f"office fix {r['name']} {r['country']} {r['office']}: { {k: r[k] for k in fix} } -> {fix}")
@@ -1387,7 +590,27 @@ def add_generated_aliases(entities: list[dict], reserved: set[str]) -> list[str]
     return log
 
 
-def build_countries(rows: list[dict]) -> tuple[list[dict], list[str]]:
+def split_surnames(entities: list[dict]) -> None:
+    """Move each person's surname-like names from `aliases` to `surnames`: one-word names
+    ("Putin", "Эрдоган", "Francis") and particle surnames ("De Croo", "von der Leyen")."""
+    for e in entities:
+        if e["type"] != "person":
+            continue
+        full = key(e["name"]).split()
+        weak = [n for n in [e["name"], *e["aliases"]] if is_surname_like(n, full)]
+        e["surnames"] = dedupe([*e.get("surnames", []), *weak])
+        e["aliases"] = [a for a in e["aliases"] if a not in weak]
+
+
+def is_surname_like(name: str, full: list[str]) -> bool:
+    words = key(name).split()
+    if len(words) == 1:
+        return has_word_spaces(name)
+    first = words[0].split("-")[0]
+    return words == full[-len(words) :] and len(words) < len(full) and first in PARTICLES | {"al", "el"}
+
+
+def build_countries(rows: list[dict], tables: dict[str, dict]) -> tuple[list[dict], list[str]]:
     log = []
     info: dict[str, dict] = {}
     for r in rows:
@@ -1396,9 +619,12 @@ def build_countries(rows: list[dict]) -> tuple[list[dict], list[str]]:
     out = []
     for code in sorted(info):
         c = info[code]
-        extra_names, adjectives = COUNTRY_NAMES.get(code, ([], []))
-        if code not in COUNTRY_NAMES:
+        table = tables.get(code, {})
+        if not table:
             log.append(f"no names/adjectives for {code}")
+        official = re.sub(r"^the ", "", table.get("official_name", ""))
+        extra_names = [*table.get("names", []), *([official] if official else [])]
+        adjectives = table.get("adjectives", [])
         if code in LEADER_OVERRIDE:
             leader = LEADER_OVERRIDE[code]
         elif code in LEADER_HEAD_OF_STATE or c["offices"]["head_of_government"] == 0:
@@ -1408,24 +634,28 @@ def build_countries(rows: list[dict]) -> tuple[list[dict], list[str]]:
         names = [c["name"], *extra_names]
         names = dedupe(names + [fold(n) for n in names if fold(n) != n])
         out.append({"code": code, "name": c["name"], "names": names, "adjectives": adjectives, "leader": leader})
-    unknown = sorted(set(COUNTRY_NAMES) - set(info))
+    unknown = sorted(set(tables) - set(info))
     if unknown:
         log.append(f"country table has codes not in the dataset: {unknown}")
     return out, log
 
 
-def curated_entities() -> list[dict]:
+def curated_entities(curated: list[dict]) -> list[dict]:
     out = []
-    for c in CURATED:
+    for c in curated:
         e = {
             "id": c["id"],
             "name": c["name"],
             "type": c["type"],
             "aliases": dedupe(list(c.get("aliases", [])), c["name"]),
         }
+        if c.get("surnames"):
+            e["surnames"] = list(c["surnames"])
         if "offices" in c:
             e["offices"] = [dict(o, source=CURATED_SOURCE) for o in c["offices"]]
         e["source"] = CURATED_SOURCE
+        if c.get("notes"):
+            e["notes"] = c["notes"]
         out.append(e)
     return out
 
@@ -1468,14 +698,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {src} not found", file=sys.stderr)
         return 2
     raw = load_rows(src)
-    rows, log = clean_rows(raw)
+    tables = json.loads(CURATED_FILE.read_text(encoding="utf-8"))
+    rows, log = clean_rows(raw, tables["leader_aliases"])
     persons, glog = group_persons(rows)
     log += glog
     entities, elog = build_person_entities(persons)
     log += elog
-    countries, clog = build_countries(rows)
+    countries, clog = build_countries(rows, tables["countries"])
     log += clog
-    curated = curated_entities()
+    curated = curated_entities(tables["entities"])
     ids = {e["id"] for e in entities}
     for c in curated:
         if c["id"] in ids:
@@ -1490,10 +721,10 @@ def main(argv: list[str] | None = None) -> int:
         if c["type"] != "person":
             reserved.update(key(n) for n in [c["name"]] + c["aliases"])
     log += add_generated_aliases(entities, reserved)
+    split_surnames(entities)
 
-    for e in entities:
-        e.pop("_country", None)
-        e.pop("_tokens", None)
+    order = ("id", "name", "type", "aliases", "surnames", "offices", "source", "notes")
+    entities = [{k: e[k] for k in order if k in e and (k != "surnames" or e[k])} for e in entities]
     entities.sort(key=entity_sort_key)
     doc = {
         "version": VERSION,
@@ -1511,11 +742,11 @@ def main(argv: list[str] | None = None) -> int:
             print("  " + line)
     by_type = collections.Counter(e["type"] for e in entities)
     n_off = sum(len(e.get("offices", [])) for e in entities)
-    n_alias = sum(len(e["aliases"]) for e in entities)
+    n_alias = sum(len(e["aliases"]) + len(e.get("surnames", [])) for e in entities)
     print(
         f"wrote {args.out}: {len(entities)} entities ("
         + ", ".join(f"{t} {n}" for t, n in sorted(by_type.items()))
-        + f"), {n_off} offices, {n_alias} aliases, {len(countries)} countries; "
+        + f"), {n_off} offices, {n_alias} aliases and surnames, {len(countries)} countries; "
         f"{len(raw)} dataset rows -> {by_type['person'] - sum(1 for c in curated if c['type'] == 'person')} leaders"
     )
     return 0

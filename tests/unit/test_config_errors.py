@@ -123,7 +123,7 @@ def test_unknown_key():
 
     assert _error(text) == (
         "x.yaml:11: entities[1].alias: unknown field "
-        "(allowed: aliases, description, id, name, notes, offices, source, type)"
+        "(allowed: aliases, description, id, name, notes, offices, source, surnames, type)"
     )
 
 
