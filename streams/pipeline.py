@@ -14,7 +14,7 @@ from typing import Any
 
 from streams.article import Article, Limits, content_hash, decode_article
 from streams.dedup import DedupPolicy, DedupVerdict, StoryEntry, StoryIndex, entry_from_state, entry_to_state
-from streams.events import MeetingEvent, detect_meetings
+from streams.events import MeetingEvent, detect_meetings, first_person_speaker
 from streams.fingerprint import Fingerprint, fingerprint
 from streams.rules import AlertState, RuleSet, group_key, lifecycle, match_rule
 from streams.tagger import EntityHit, Tagger
@@ -56,7 +56,12 @@ class Enricher:
         fp = fingerprint(article.headline, article.text)
         day = article.published.date()
         tagging = self.tagger.tag(article.headline, article.text, day=day)
-        events = detect_meetings(article.text, sentence_spans(article.text), tagging.mentions, self._entities, day=day)
+        speaker = first_person_speaker(
+            article.headline, [h.entity.id for h in tagging.entities if h.in_headline and h.entity.is_leader_on(day)]
+        )
+        events = detect_meetings(
+            article.text, sentence_spans(article.text), tagging.mentions, self._entities, day=day, speaker=speaker
+        )
         return {
             "id": article.id,
             "source": article.source,
