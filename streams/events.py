@@ -148,11 +148,8 @@ def detect_meetings(
                 if _countries(s.participants, entities, day) >= 2
             ]
             sightings.extend(found)
-            named = {t.entity for t in tokens if t.leader and t.entity}
             if found:
                 discourse.context = found[0].participants
-            elif len(named) >= 2:
-                discourse.context = tuple(sorted(named))
         if labels:
             discourse.speaker = labels[-1][1]
         discourse.actor = next((m.entity_id for m in in_sentence if entities[m.entity_id].is_leader_on(day)), None)
@@ -290,7 +287,7 @@ def _arguments(
         return [(participants, True)]
     if trigger.kind == "noun" and _is_adjunct(tokens, i) and "your" not in {t.word for t in tokens[i - 3 : i]}:
         if objects:  # "during the talks with Y, X …" / "X said after talks with Y"
-            actor = _nearest_subject(tokens, i, exclude=set(objects))
+            actor = _adjunct_actor(tokens, i, k, exclude=set(objects))
             return [({*actor, *objects}, False)] if actor else []
         core = _core_leaders(tokens)
         if len(core) >= 2:
@@ -485,6 +482,30 @@ def _nearest_subject(tokens: list[_Tok], j: int, *, exclude: set[str]) -> set[st
     return core if len(core) == 1 else set()
 
 
+def _adjunct_actor(tokens: list[_Tok], i: int, k: int, *, exclude: set[str]) -> set[str]:
+    """Who held "the talks with Y": the subject of the main clause — after the adjunct when it opens
+    the sentence ("During the talks with Y, X …"), before it otherwise ("X said after talks with Y")."""
+    comma = next((q for q in range(k, len(tokens)) if tokens[q].word == ","), None)
+    opening = all(t.word not in lex.SUPPORT_VERBS and t.entity is None for t in tokens[:i])
+    if not opening:
+        return _clause_subject(tokens, i, exclude=exclude)
+    if comma is None or comma + 1 >= len(tokens):
+        return set()
+    q = comma + 1
+    while q < len(tokens) and (
+        tokens[q].word in _SKIP or tokens[q].word in lex.LEADER_TITLES or tokens[q].word == "of"
+    ):
+        q += 1
+    token = tokens[q] if q < len(tokens) else None
+    if token is None:
+        return set()
+    if token.leader and token.entity and token.entity not in exclude:
+        return {token.entity}
+    if token.word in ("i", "we") and token.speaker and token.speaker not in exclude:
+        return {token.speaker}
+    return set()  # "During the negotiations with Y, Ihor Zhovkva …": someone else held them
+
+
 def _clause_subject(tokens: list[_Tok], j: int, *, exclude: set[str]) -> set[str]:
     """Who "his" refers to: the first leader of the clause that is not a preposition's object."""
     start = j
@@ -520,8 +541,8 @@ def _core_leaders(tokens: list[_Tok]) -> set[str]:
         if not token.leader or token.entity is None:
             continue
         before = [t.word for t in tokens[max(0, j - 4) : j] if t.word not in lex.LEADER_TITLES | _SKIP]
-        if before and before[-1] in lex.TOPIC_PREPOSITIONS:
-            continue
+        if before and before[-1] in lex.TOPIC_PREPOSITIONS | {"from"}:
+            continue  # "told Y about Z", "gratitude from Z"
         core.add(token.entity)
     return core
 
