@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
-__all__ = ["AlertV1", "ArticleV1", "DeadLetterV1", "EntityRefV1", "EntityV1", "EventV1", "SpanV1", "TopicV1"]
+__all__ = [
+    "AlertEventV1",
+    "AlertV1",
+    "ArticleV1",
+    "DeadLetterV1",
+    "EntityRefV1",
+    "EntityV1",
+    "EventV1",
+    "SpanV1",
+    "TopicV1",
+]
 
 
 class SpanV1(TypedDict, total=False):
@@ -19,6 +29,7 @@ class EntityV1(TypedDict, total=False):
     id: str
     name: str
     type: str
+    roles: list[str]
     mentions: int
     spans: list[SpanV1]
 
@@ -62,6 +73,12 @@ class EntityRefV1(TypedDict):
     name: str
 
 
+class AlertEventV1(TypedDict):
+    type: Literal["meeting"]
+    status: Literal["held", "planned"]
+    mode: Literal["in_person", "phone", "video", "unspecified"]
+
+
 class AlertV1(TypedDict, total=False):
     alert_id: str
     kind: Literal["new", "update"]
@@ -81,6 +98,8 @@ class AlertV1(TypedDict, total=False):
     sources: list[str]
     rules_version: str
     watchlist_version: str
+    event: AlertEventV1
+    explanation: str
 
 
 class DeadLetterV1(TypedDict, total=False):

@@ -610,14 +610,27 @@ def _date_near(tokens: list[_Tok], i: int, k: int, day: date) -> str | None:
 def _mode(tokens: list[_Tok], i: int, k: int, trigger: lex.Trigger) -> str:
     if trigger.mode != "unspecified" and trigger.kind != "verb":
         return trigger.mode
-    window = {t.word for t in tokens[max(0, i - 4) : k + 8]}
+    near = tokens[max(0, i - 4) : k]
+    for token in tokens[k : k + 16]:  # to the end of the clause: "… with Y at the Kremlin"
+        if token.word in lex.BARRIERS or token.word == ".":
+            break
+        near.append(token)
+    window = {t.word for t in near}
     if window & {"videoconference", "video", "online", "virtual", "virtually"}:
         return "video"
     if window & {"phone", "telephone", "call", "phoned"}:
         return "phone"
-    if trigger.mode != "unspecified" or window & {"visit", "person", "kremlin", "residence", "arrived"}:
+    placed = any(  # "talks in Sochi", "at the Kremlin"
+        a.word in ("in", "at") and (_is_place(b) or (b.word == "the" and _is_place(c)))
+        for a, b, c in zip(near, near[1:], near[2:], strict=False)
+    )
+    if trigger.mode != "unspecified" or placed or window & {"visit", "person", "kremlin", "residence", "arrived"}:
         return trigger.mode if trigger.mode != "unspecified" else "in_person"
     return "unspecified"
+
+
+def _is_place(token: _Tok) -> bool:
+    return token.entity is not None and not token.person
 
 
 def _spans(
@@ -646,7 +659,17 @@ def _events(sightings: list[_Sighting]) -> tuple[MeetingEvent, ...]:
         held = [s for s in group if s.status == "held"]
         chosen = held or group
         modes = [s.mode for s in chosen if s.mode != "unspecified"]
-        evidence = tuple(span for s in chosen[:3] for span in s.spans)
+        evidence = _evidence(chosen)
         status = "held" if held else "planned"
         events.append(MeetingEvent(status, modes[0] if modes else "unspecified", participants, evidence))
     return tuple(events)
+
+
+def _evidence(sightings: list[_Sighting], *, sentences: int = 3) -> tuple[Span, ...]:
+    """The first few evidence sentences, each followed by its participant and trigger spans, once."""
+    by_sentence: dict[Span, dict[Span, None]] = {}
+    for sighting in sightings:
+        sentence, *rest = sighting.spans
+        if sentence in by_sentence or len(by_sentence) < sentences:
+            by_sentence.setdefault(sentence, {}).update(dict.fromkeys(rest))
+    return tuple(span for sentence, rest in by_sentence.items() for span in (sentence, *rest))
