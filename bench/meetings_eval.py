@@ -61,7 +61,7 @@ class Tally:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--split", choices=("dev", "test", "all"), default="all")
+    parser.add_argument("--split", choices=("dev", "test", "lifecycle", "all"), default="all")
     parser.add_argument("--errors", action="store_true", help="print every false positive and negative")
     args = parser.parse_args()
     if not CORPUS.exists():

@@ -15,12 +15,16 @@ __all__ = [
     "FUTURE_AFTER",
     "GOVERNING_AFTER",
     "GOVERNING_TITLES",
+    "HABITUAL",
     "HYPOTHETICAL",
     "LEADER_TITLES",
     "NEGATION",
     "NON_LEADER_NOUNS",
     "NON_PARTICIPANT_OBJECTS",
+    "PAST_PHRASES",
     "PAST_REFERENCE",
+    "RECENT",
+    "RECENT_PHRASES",
     "SUPPORT_VERBS",
     "TOPIC_PREPOSITIONS",
     "TRIGGERS",
@@ -73,7 +77,7 @@ TRIGGERS: dict[tuple[str, ...], Trigger] = {
         "noun",
         "video",
         "videoconference,video conference,video call,video link,online meeting,video meeting,"
-        "virtual meeting,online talks,video conversation,virtual summit,online conversation",
+        "virtual meeting,online talks,video conversation,online conversation",
     ),
     **_table("recip", "unspecified", "spoke,talked,discussed,conferred,negotiated"),
 }
@@ -189,3 +193,20 @@ FUTURE_AFTER = (
 
 PAST_REFERENCE = frozenset("previous earlier last ago prior".split())
 """'his previous talks with Y': a meeting held before the reported one (dropped, see events.py)."""
+
+PAST_PHRASES = (
+    ("that", "night"),
+    ("that", "day"),
+    ("at", "that", "time"),
+    ("back", "then"),
+    ("last", "time"),
+    ("the", "other", "day"),
+)
+"""A meeting the text places in the past."""
+
+RECENT = frozenset("recent recently yesterday".split())
+RECENT_PHRASES = (("the", "day", "before"), ("last", "week"), ("earlier", "this", "week"), ("just", "recently"))
+"""A meeting of the last days referred to in passing: it corroborates, it is not news itself."""
+
+HABITUAL = frozenset("repeatedly regularly often constantly always frequently".split())
+"""Not one meeting but many ("have repeatedly discussed")."""

@@ -31,7 +31,8 @@ __all__ = ["MeetingEvent", "Span", "detect_meetings", "first_person_speaker"]
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 _COREF = re.compile(r"\b(?:" + "|".join(r"\s+".join(g) for g in lex.COREF_GROUPS) + r")\b")
 _FIRST_PERSON = re.compile(r"\b(?:i|we)\b")
-_LABEL = re.compile(r"\s*(?:\(retranslated\)\s*)?:")
+_LABEL = re.compile(r"(?:\s*(?:[A-Z][\w-]*|of|the))*\s*(?:\(retranslated\)\s*)?:")
+_OTHER_LABEL = re.compile(r"\b(?:Question|Remark|Reply|Response|Answer|Moderator)\s*(?:\(retranslated\)\s*)?:")
 _SPEECH_HEADLINE = re.compile(r"\b(?:address|speech|remarks|statement|interview|op-ed|article by)\b", re.I)
 _MONTHS = {
     m: i
@@ -43,9 +44,12 @@ _MAX_GAP = 14  # tokens between a participant and its trigger ("with President o
 _MODAL_WINDOW = 6
 _HONORIFICS = frozenset("mr mrs ms dr madam mister sir his her excellency".split())
 _SKIP = frozenset("the a an his her their its this today s ' ’ also".split())
+_OBJECT_GLUE = frozenset("with the a an his her their and in at on today yesterday also , . - by phone telephone".split())
+_TITLE_GLUE = frozenset("of the ' ’ s -".split())
 _DATE_STOP = frozenset("ahead before after since until marked anniversary day eve , ; :".split())
 _WHOLE_CLAUSE_MODALS = lex.FUTURE | lex.NEGATION | frozenset("might may could would".split())
 _PLURAL_NOUNS = frozenset(("meetings", "conversations", "calls"))
+_PARTAKING = frozenset("part participated participate participates participating participation".split())
 _PARTICIPATION = frozenset("attending attended taking participating took present".split())
 
 
@@ -66,6 +70,9 @@ class MeetingEvent:
     """in_person | phone | video | unspecified."""
     participants: tuple[str, ...]
     evidence: tuple[Span, ...]
+    reference: bool = False
+    """Held, but only referred to ("the recent talks", "yesterday", "I told him"), not reported as
+    news: it may corroborate an alert for the same meeting, never start one."""
 
     @property
     def sentences(self) -> tuple[Span, ...]:
@@ -84,12 +91,14 @@ class _Tok(NamedTuple):
     """A watched person (leader or not)."""
     speaker: str | None = None
     """Who "I" and "we" are at this token (a transcript label or the article's speaker)."""
+    cap: bool = False
+    """The word has a capital letter (a name or a title; "ofLuxembourg" is a scraping glitch)."""
 
 
 class _Sighting(NamedTuple):
     participants: tuple[str, ...]
     status: str
-    """held | planned | earlier."""
+    """held | planned | earlier | reference."""
     mode: str
     strong: bool
     """From a trigger with its own arguments (not an adjunct or a coreference)."""
@@ -128,6 +137,7 @@ def detect_meetings(
 
     `speaker`: the leader whose first-person text this is (see `first_person_speaker`)."""
     folded = fold(text)
+    mentions = _resolve_counterparts(folded, mentions, entities, day)
     discourse = _Discourse(day, speaker=speaker)
     sightings: list[_Sighting] = []
     position = 0
@@ -137,7 +147,7 @@ def detect_meetings(
             if mentions[position].start >= start:
                 in_sentence.append(mentions[position])
             position += 1
-        labels = _labels(text, in_sentence, entities, day)
+        labels = _labels(text, (start, end), in_sentence, entities, day)
         leaders = {m.entity_id for m in in_sentence if entities[m.entity_id].is_leader_on(day)}
         first_person = bool(leaders) and _FIRST_PERSON.search(folded, start, end) is not None
         if len(leaders) >= 2 or _COREF.search(folded, start, end) or first_person:
@@ -156,16 +166,37 @@ def detect_meetings(
     return _events(sightings)
 
 
-def _labels(
-    text: str, mentions: Iterable[Mention], entities: Mapping[str, Entity], day: date
-) -> list[tuple[int, str | None]]:
-    """Transcript speaker labels in a sentence: (offset, the leader speaking or None)."""
-    found: list[tuple[int, str | None]] = []
+def _resolve_counterparts(
+    folded: str, mentions: Sequence[Mention], entities: Mapping[str, Entity], day: date
+) -> Sequence[Mention]:
+    """ "his Polish counterpart", "the leader of Poland": the Polish leader the article names, when the
+    tagger's default office for the country (Poland: the prime minister) is not the one named."""
+    named: dict[str, set[str]] = {}
     for mention in mentions:
-        if _LABEL.match(text, mention.end):
+        if mention.via == "name":
+            for office in entities[mention.entity_id].leader_offices_on(day):
+                named.setdefault(str(office.country), set()).add(mention.entity_id)
+    resolved: list[Mention] = []
+    for mention in mentions:
+        words = folded[mention.start : mention.end].split()
+        countries = {str(o.country) for o in entities[mention.entity_id].leader_offices_on(day)}
+        candidates = {e for c in countries for e in named.get(c, set())}
+        if mention.via == "role" and words[-1:] in (["counterpart"], ["leader"]) and len(candidates) == 1:
+            mention = mention._replace(entity_id=next(iter(candidates)))
+        resolved.append(mention)
+    return resolved
+
+
+def _labels(
+    text: str, sentence: tuple[int, int], mentions: Iterable[Mention], entities: Mapping[str, Entity], day: date
+) -> list[tuple[int, str | None]]:
+    """Transcript speaker labels in a sentence: (offset, the leader speaking, or None for anyone else)."""
+    found: list[tuple[int, str | None]] = [(m.end(), None) for m in _OTHER_LABEL.finditer(text, *sentence)]
+    for mention in mentions:
+        if label := _LABEL.match(text, mention.end):
             entity = entities[mention.entity_id]
-            found.append((mention.end, entity.id if entity.is_leader_on(day) else None))
-    return found
+            found.append((label.end(), entity.id if entity.is_leader_on(day) else None))
+    return sorted(found, key=lambda label: label[0])
 
 
 def _countries(participants: tuple[str, ...], entities: Mapping[str, Entity], day: date) -> int:
@@ -202,7 +233,9 @@ def _tokens(
                 )
             continue
         word = folded[a:b].strip() or text[a:b]
-        tokens.append(_Tok(a, b, word, None, leader=False, person=False, speaker=speaker))
+        tokens.append(
+            _Tok(a, b, word, None, leader=False, person=False, speaker=speaker, cap=any(c.isupper() for c in text[a:b]))
+        )
     via = {m.start: m.via for m in mentions}
     return [
         _demoted(text, tokens, i, via.get(t.start, "name"), entities[t.entity]) if t.leader and t.entity else t
@@ -246,15 +279,21 @@ def _sentence_sightings(
             i += 1
             continue
         length, trigger = match
-        for participants, strong in _arguments(tokens, i, i + length, trigger, discourse):
-            status = _status(tokens, i, i + length, discourse.day, whole_clause=not strong)
+        for participants, strong, adjunct in _arguments(tokens, i, i + length, trigger, discourse):
+            status = _status(tokens, i, i + length, discourse.day, whole_clause=adjunct)
             if status is None or len(participants) < 2:
                 continue
+            if status == "held" and trigger.kind == "verb" and _first_person_subject(tokens, i):
+                status = "reference"  # "I told Zelensky that …" in a transcript: an earlier contact
             mode = _mode(tokens, i, i + length, trigger)
             spans = _spans(text, tokens, sentence, participants, (tokens[i].start, tokens[i + length - 1].end))
             found.append(_Sighting(tuple(sorted(participants)), status, mode, strong, spans))
         i += length
     return found
+
+
+def _first_person_subject(tokens: list[_Tok], i: int) -> bool:
+    return any(t.word in ("i", "we") for t in tokens[max(0, i - 3) : i])
 
 
 def _trigger_at(tokens: list[_Tok], i: int) -> tuple[int, lex.Trigger] | None:
@@ -270,32 +309,39 @@ def _trigger_at(tokens: list[_Tok], i: int) -> tuple[int, lex.Trigger] | None:
 
 def _arguments(
     tokens: list[_Tok], i: int, k: int, trigger: lex.Trigger, discourse: _Discourse
-) -> list[tuple[set[str], bool]]:
-    """Participant sets the trigger connects, each with its strength (False: adjunct or coreference)."""
+) -> list[tuple[set[str], bool, bool]]:
+    """(participants, strong, adjunct) for each meeting the trigger reports. Strong: the trigger names
+    its participants itself (not a "during the talks" clause or "the two leaders")."""
     listed = _participants_listed(tokens, i, k, discourse)
     if listed:
-        return [(listed, True)]
+        return [(listed, True, False)]
     objects = _objects(tokens, k, trigger)
     subject = _subject(tokens, i, trigger, discourse, objects)
-    plural = tokens[k - 1].word in _PLURAL_NOUNS or (
-        trigger.kind == "prep" and len(objects) >= 3 and trigger.mode == "unspecified"
-    )
-    if subject and objects and plural:  # "had meetings with A, B and C": one meeting each
-        return [({*subject, o}, True) for o in objects if o not in subject]
+    adjunct = trigger.kind == "noun" and _is_adjunct(tokens, i) and "your" not in {t.word for t in tokens[i - 3 : i]}
+    if adjunct and objects and not subject:  # "During the talks with Y, X …", "X said after talks with Y"
+        if len(objects) >= 2 and any(t.word == "between" for t in tokens[k : k + 4]):
+            return [(set(objects), True, True)]  # "Following the talks between X and Y, …"
+        actor = _adjunct_actor(tokens, i, k, exclude=set(objects))
+        return [({*actor, *objects}, True, True)] if actor else []
+    if subject and len(objects) >= 2 and (tokens[k - 1].word in _PLURAL_NOUNS or _separate(trigger, tokens, i)):
+        return [({*subject, o}, True, False) for o in objects if o not in subject]  # one meeting each
     participants = {*subject, *objects}
     if len(participants) >= 2:
-        return [(participants, True)]
-    if trigger.kind == "noun" and _is_adjunct(tokens, i) and "your" not in {t.word for t in tokens[i - 3 : i]}:
-        if objects:  # "during the talks with Y, X …" / "X said after talks with Y"
-            actor = _adjunct_actor(tokens, i, k, exclude=set(objects))
-            return [({*actor, *objects}, False)] if actor else []
+        return [(participants, True, False)]
+    if adjunct and not objects:
         core = _core_leaders(tokens)
         if len(core) >= 2:
-            return [(core, False)]
+            return [(core, False, True)]
         context = set(discourse.context)
         if context and (core <= context or _coref_before(tokens, len(tokens))):
-            return [(context, False)]
+            return [(context, False, True)]
     return []
+
+
+def _separate(trigger: lex.Trigger, tokens: list[_Tok], i: int) -> bool:
+    """ "spoke with A, B and C" at a summit, "told A and B": several contacts, not one meeting."""
+    told = tokens[i].word in ("told", "informed", "briefed", "tells", "informs")
+    return told or (trigger.kind == "prep" and trigger.mode == "unspecified" and tokens[i].word in ("spoke", "talked"))
 
 
 def _participants_listed(tokens: list[_Tok], i: int, k: int, discourse: _Discourse) -> set[str]:
@@ -339,7 +385,7 @@ def _subject(tokens: list[_Tok], i: int, trigger: lex.Trigger, discourse: _Disco
             if not (supported or _possessive(tokens, j)):
                 return set()
             group = _group(tokens, j, step=-1)
-            return group if trigger.kind != "recip" or len(group) >= 2 else set()
+            return group if trigger.kind != "recip" or objects or len(group) >= 2 else set()
         elif _coref_before(tokens, j + 1) and (supported or trigger.kind == "recip"):
             return set(discourse.context)
         elif token.word in lex.BARRIERS or _blocks(tokens, j):
@@ -348,10 +394,18 @@ def _subject(tokens: list[_Tok], i: int, trigger: lex.Trigger, discourse: _Disco
 
 
 def _objects(tokens: list[_Tok], k: int, trigger: lex.Trigger) -> list[str]:
-    """The leaders on the other side: "met (with) Y", "talks with Y", "talks between X and Y"."""
+    """The leaders on the other side: "met (with) Y", "talks with Y", "talks between X and Y".
+
+    After a verb or a preposition only a title may stand before the name ("told Y", "met with the
+    President of France Y"), so "welcomed the dialogue launched by X and Y" has no object."""
     linked = trigger.kind in ("verb", "prep")
-    for j in range(k, min(len(tokens), k + _MAX_GAP)):
+    direct = linked
+    for j in range(k, min(len(tokens), k + _MAX_GAP + 6)):
         token = tokens[j]
+        if direct and token.entity is None and not (_is_title(tokens, j) or token.word in _OBJECT_GLUE):
+            return []
+        if token.word in ("with", "between", "from") and not direct:
+            direct = True
         if token.entity is not None:
             if not token.person:
                 continue
@@ -363,6 +417,8 @@ def _objects(tokens: list[_Tok], k: int, trigger: lex.Trigger) -> list[str]:
             linked = True
         elif _blocks(tokens, j) and linked:
             return _after_non_leader(tokens, j)  # "met Secretary of State Blinken and Y": Y still counts
+        elif token.word == "that" and j > 0 and tokens[j - 1].word in ("about", "on", "of", "for"):
+            continue  # "spoke, in particular about that, with Y": a pronoun, not a clause
         elif token.word in lex.BARRIERS or _blocks(tokens, j) or token.word in lex.NON_PARTICIPANT_OBJECTS:
             return []
         elif j > k and _trigger_at(tokens, j) is not None:
@@ -459,11 +515,11 @@ def _ends_item(tokens: list[_Tok], item: list[int], last_person: int) -> bool:
 
 
 def _is_title(tokens: list[_Tok], p: int) -> bool:
+    """A word of a title before a name: "President of the Republic of Azerbaijan", "Federal"."""
     token = tokens[p]
     return (
         token.entity is None
-        and token.word not in (",", "and")
-        and token.word.isalnum()
+        and (token.cap or token.word in lex.LEADER_TITLES or token.word in _TITLE_GLUE)
         and not (token.word in lex.BARRIERS or _blocks(tokens, p))
     )
 
@@ -486,7 +542,7 @@ def _adjunct_actor(tokens: list[_Tok], i: int, k: int, *, exclude: set[str]) -> 
     """Who held "the talks with Y": the subject of the main clause — after the adjunct when it opens
     the sentence ("During the talks with Y, X …"), before it otherwise ("X said after talks with Y")."""
     comma = next((q for q in range(k, len(tokens)) if tokens[q].word == ","), None)
-    opening = all(t.word not in lex.SUPPORT_VERBS and t.entity is None for t in tokens[:i])
+    opening = any(t.word in lex.ADJUNCT_PREPOSITIONS for t in tokens[:2])
     if not opening:
         return _clause_subject(tokens, i, exclude=exclude)
     if comma is None or comma + 1 >= len(tokens):
@@ -528,8 +584,13 @@ def _first_group(tokens: list[_Tok]) -> set[str]:
 
 
 def _is_adjunct(tokens: list[_Tok], i: int) -> bool:
-    """ "During the (telephone) conversation", "at their meeting", "following talks"."""
-    return any(t.word in lex.ADJUNCT_PREPOSITIONS for t in tokens[max(0, i - 5) : i])
+    """ "During the (telephone) conversation", "at their meeting", "following talks", "in a conversation
+    with Y" — but not "took part in a summit" (taking part is not holding talks)."""
+    for j in range(max(0, i - 5), i):
+        word = tokens[j].word
+        if word in lex.ADJUNCT_PREPOSITIONS and not (word == "in" and j > 0 and tokens[j - 1].word in _PARTAKING):
+            return True
+    return False
 
 
 def _core_leaders(tokens: list[_Tok]) -> set[str]:
@@ -568,13 +629,19 @@ def _status(tokens: list[_Tok], i: int, k: int, day: date, *, whole_clause: bool
             break
         after.append(token.word)
     words = set(before) | (set(after) & _WHOLE_CLAUSE_MODALS if whole_clause else set())
-    if words & lex.NEGATION or words & lex.HYPOTHETICAL:
-        return None
+    near = before[::-1] + after[:8]
+    if words & lex.NEGATION or words & lex.HYPOTHETICAL or set(near) & lex.HABITUAL:
+        return None  # "might meet", "did not meet", "have repeatedly discussed": no particular meeting
     dated = _date_near(tokens, i, k, day)
     if words & lex.FUTURE or any(_contains(after, p) for p in lex.FUTURE_AFTER) or dated == "future":
         return "planned"
-    if words & lex.PAST_REFERENCE or dated == "past" or "ago" in after[:6]:
+    clause = near + [t.word for t in tokens[: max(0, i - _MODAL_WINDOW)] if t.word not in lex.BARRIERS][-6:]
+    past = any(_contains(clause, p) for p in lex.PAST_PHRASES)
+    ago = "ago" in after[:6] or any(t.word == "ago" for t in tokens[:i])  # "several days ago, during the talks"
+    if words & lex.PAST_REFERENCE or dated == "past" or ago or past:
         return "earlier"
+    if set(near) & lex.RECENT or any(_contains(near, p) for p in lex.RECENT_PHRASES):
+        return "reference"  # "the recent talks", "yesterday": may corroborate an alert, not start one
     return "held"
 
 
@@ -592,6 +659,9 @@ def _date_near(tokens: list[_Tok], i: int, k: int, day: date) -> str | None:
             break
         after.append(token.word)
     opening = [t.word for t in tokens[:4]] if i < 12 else []
+    years = [int(w) for w in (*before, *after) if w.isdigit() and len(w) == 4 and 1945 < int(w) < day.year]
+    if years:
+        return "past"  # "the 2014 Winter Olympics", "in 2019"
     for a, b in itertools.chain(itertools.pairwise(before), itertools.pairwise(after), itertools.pairwise(opening)):
         month, number = (_MONTHS.get(a), b) if a in _MONTHS else (_MONTHS.get(b), a)
         if month is None or not number.isdigit() or not 1 <= int(number) <= 31:
@@ -651,18 +721,29 @@ def _events(sightings: list[_Sighting]) -> tuple[MeetingEvent, ...]:
     for sighting in sightings:
         if sighting.status != "earlier":
             groups.setdefault(sighting.participants, []).append(sighting)
-    strong_sets = [set(p) for p, ss in groups.items() if any(s.strong for s in ss)]
+    held_sets = [set(p) for p, ss in groups.items() if any(s.status in ("held", "reference") for s in ss)]
     events: list[MeetingEvent] = []
     for participants, group in groups.items():
-        if not any(s.strong for s in group) and any(set(participants) < other for other in strong_sets):
-            continue  # "the two leaders" inside a three-way call: part of the bigger event
+        if any(set(participants) < other for other in held_sets) and not _bilateral(group):
+            continue  # two of the three leaders of a three-way call: part of the bigger meeting
         held = [s for s in group if s.status == "held"]
-        chosen = held or group
-        modes = [s.mode for s in chosen if s.mode != "unspecified"]
-        evidence = _evidence(chosen)
-        status = "held" if held else "planned"
-        events.append(MeetingEvent(status, modes[0] if modes else "unspecified", participants, evidence))
+        referred = [s for s in group if s.status == "reference"]
+        chosen = held or referred or group
+        modes = [s.mode for s in sorted(chosen, key=lambda s: not s.strong) if s.mode != "unspecified"]
+        status = "held" if held or referred else "planned"
+        mode = modes[0] if modes else "unspecified"
+        events.append(
+            MeetingEvent(status, mode, participants, _evidence(chosen), reference=not held and bool(referred))
+        )
     return tuple(events)
+
+
+def _bilateral(sightings: list[_Sighting]) -> bool:
+    """A meeting of some of the participants of a bigger one, said to be separate."""
+    return any(
+        re.search(r"\b(?:bilateral|separate(?:ly)?|one-on-one|tete-a-tete|tête-à-tête)\b", s.spans[0].text, re.I)
+        for s in sightings
+    )
 
 
 def _evidence(sightings: list[_Sighting], *, sentences: int = 3) -> tuple[Span, ...]:

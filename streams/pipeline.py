@@ -181,11 +181,11 @@ class Decider:
                 kind, state = lifecycle(
                     match, previous, cluster_id=record["cluster_id"], source=record["source"], event_time=published
                 )
-                if state != previous:
+                if state is not None and state != previous:
                     self.state.alerts[key] = state.to_state()
                 if kind == "new":
                     heappush(self._expiry, (published, "alerts", key))
-                if kind is not None:
+                if kind is not None and state is not None:
                     yield _alert_record(kind, match, state, record, published, self.config.rules.version)
 
     def _expire(self, now: datetime) -> None:
@@ -291,7 +291,7 @@ def _entity_record(hit: EntityHit, text: str, day: date) -> Record:
 
 
 def _event_record(event: MeetingEvent) -> Record:
-    return {
+    record: Record = {
         "type": "meeting",
         "status": event.status,
         "mode": event.mode,
@@ -299,3 +299,6 @@ def _event_record(event: MeetingEvent) -> Record:
         "evidence": " ".join(s.text for s in event.sentences),
         "spans": [{"text": s.text, "start": s.start, "end": s.end, "kind": s.kind} for s in event.evidence],
     }
+    if event.reference:
+        record["reference"] = True
+    return record

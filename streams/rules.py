@@ -167,12 +167,14 @@ def _match_event(rule: Rule, article: Mapping[str, object], event: Mapping[str, 
     ids = tuple(sorted(participants))
     group = ids if rule.group_by in ("participants", "entities") else (str(article["cluster_id"]),)
     summary = {"type": event.get("type"), "status": event.get("status"), "mode": event.get("mode")}
+    if event.get("reference"):
+        summary["reference"] = True
     return RuleMatch(rule, group, ids, _spans(event), summary)
 
 
 def lifecycle(
     match: RuleMatch, previous: AlertState | None, *, cluster_id: str, source: str, event_time: datetime
-) -> tuple[str | None, AlertState]:
+) -> tuple[str | None, AlertState | None]:
     """(kind, the group's next state): kind is "new", "update", or None when the article sends nothing
     (a copy of a story already counted, or an outlet already counted reporting again)."""
     rule = match.rule
@@ -181,6 +183,8 @@ def lifecycle(
         or abs(event_time - previous.fired_at) > rule.cooldown
         or _repeat(rule, previous, source, event_time)
     ):
+        if match.event is not None and match.event.get("reference"):
+            return None, previous  # a meeting only referred to may corroborate an alert, not start one
         alert_id = _alert_id(rule, match.group, cluster_id)
         return "new", AlertState(alert_id, event_time, (cluster_id,), (source,), {source: event_time})
     latest = max(event_time, previous.last_seen.get(source, event_time))
