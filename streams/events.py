@@ -402,6 +402,8 @@ def _objects(tokens: list[_Tok], k: int, trigger: lex.Trigger) -> list[str]:
     direct = linked
     for j in range(k, min(len(tokens), k + _MAX_GAP + 6)):
         token = tokens[j]
+        if direct and _blocks(tokens, j):
+            return _after_non_leader(tokens, j)  # "met Secretary of State Blinken and Y": Y still counts
         if direct and token.entity is None and not (_is_title(tokens, j) or token.word in _OBJECT_GLUE):
             return []
         if token.word in ("with", "between", "from") and not direct:
