@@ -24,6 +24,8 @@ _OBJECT_GLUE = frozenset(
 _TITLE_GLUE = frozenset("of the ' ’ s -".split())
 
 
+_RECIPROCAL = frozenset(("met", "meet", "meets"))
+_PREPOSITIONS = frozenset("with to from by about of on for between".split())
 _PLURAL_NOUNS = frozenset(("meetings", "conversations", "calls"))
 
 
@@ -67,6 +69,8 @@ def arguments(
     if subject and len(objects) >= 2 and (tokens[k - 1].word in _PLURAL_NOUNS or _separate(trigger, tokens, i)):
         return [({*subject, o}, True, False) for o in objects if o not in subject]  # one meeting each
     participants = {*subject, *objects}
+    if trigger.kind == "verb" and not objects and tokens[i].word not in _RECIPROCAL:
+        participants = set()  # "X and Y received assurances": receiving is not meeting each other
     if len(participants) >= 2:
         return [(participants, True, False)]
     if adjunct and not objects:
@@ -237,6 +241,8 @@ def _group(tokens: list[Token], j: int, *, step: int, pair: bool = False) -> set
             continue
         if step > 0 and not _ends_item(tokens, item, persons[-1]) and not pair:
             break
+        if step < 0 and item[-1] > 0 and tokens[item[-1] - 1].word in _PREPOSITIONS:
+            break  # "talks with Y, X received …": Y belongs to the phrase before the comma
         found |= {e for q in persons if tokens[q].leader and (e := tokens[q].entity) is not None}
         position = persons[-1] if step > 0 else item[-1]
     return found

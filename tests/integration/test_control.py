@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -28,7 +29,9 @@ entities:
 
 
 def _rules(ns: Namespace, version: str, severity: str = "high") -> Path:
-    text = DEFAULT_RULES.replace("wire.alerts", ns.alerts).replace('version: "2026.11.26-1"', f'version: "{version}"')
+    text = re.sub(
+        r'^version: ".*"$', f'version: "{version}"', DEFAULT_RULES.replace("wire.alerts", ns.alerts), flags=re.M
+    )
     text = text.replace("severity: high", f"severity: {severity}", 1)
     path = ns.tmp / f"rules-{version}.yaml"
     path.write_text(text, encoding="utf-8")
