@@ -53,6 +53,7 @@ _MODAL_WINDOW = 6
 _DATE_STOP = frozenset("ahead before after since until marked anniversary day eve , ; :".split())
 
 
+_WISHED = frozenset("needed necessary possible impossible would could might should".split())
 _WHOLE_CLAUSE_MODALS = lex.FUTURE | lex.NEGATION | frozenset("might may could would".split())
 
 
@@ -157,7 +158,8 @@ def _sentence_sightings(
             continue
         length, trigger = match
         for participants, strong, adjunct in arguments(tokens, i, i + length, trigger, discourse):
-            status = _status(tokens, i, i + length, discourse.day, whole_clause=adjunct)
+            noun = trigger.kind == "noun"
+            status = _status(tokens, i, i + length, discourse.day, whole_clause=adjunct, trigger_noun=noun)
             if status is None or len(participants) < 2:
                 continue
             if status == "held" and trigger.kind == "verb" and first_person_subject(tokens, i):
@@ -169,7 +171,9 @@ def _sentence_sightings(
     return found
 
 
-def _status(tokens: list[Token], i: int, k: int, day: date, *, whole_clause: bool = False) -> str | None:
+def _status(
+    tokens: list[Token], i: int, k: int, day: date, *, whole_clause: bool = False, trigger_noun: bool = False
+) -> str | None:
     """held | planned | earlier for the trigger at [i, k), or None (rumour, wish, negation).
 
     `whole_clause`: the trigger is an adjunct ("During the talks, the presidents intend to …"),
@@ -186,14 +190,15 @@ def _status(tokens: list[Token], i: int, k: int, day: date, *, whole_clause: boo
         after.append(token.word)
     words = set(before) | (set(after) & _WHOLE_CLAUSE_MODALS if whole_clause else set())
     near = before[::-1] + after[:8]
-    if words & lex.NEGATION or words & lex.HYPOTHETICAL or set(near) & lex.HABITUAL:
+    wished = trigger_noun and bool(set(after[:12]) & _WISHED)  # "his meeting with Putin is needed"
+    if words & lex.NEGATION or words & lex.HYPOTHETICAL or set(near) & lex.HABITUAL or wished:
         return None  # "might meet", "did not meet", "have repeatedly discussed": no particular meeting
     dated = _date_near(tokens, i, k, day)
     if words & lex.FUTURE or any(_contains(after, p) for p in lex.FUTURE_AFTER) or dated == "future":
         return "planned"
     clause = near + [t.word for t in tokens[: max(0, i - _MODAL_WINDOW)] if t.word not in lex.BARRIERS][-6:]
     past = any(_contains(clause, p) for p in lex.PAST_PHRASES)
-    ago = "ago" in after[:6] or any(t.word == "ago" for t in tokens[:i])  # "several days ago, during the talks"
+    ago = "ago" in after or any(t.word == "ago" for t in tokens[:i])  # "several days ago", "two years ago"
     if words & lex.PAST_REFERENCE or dated == "past" or ago or past:
         return "earlier"
     if set(near) & lex.RECENT or any(_contains(near, p) for p in lex.RECENT_PHRASES):
@@ -247,8 +252,7 @@ def _mode(tokens: list[Token], i: int, k: int, trigger: lex.Trigger) -> str:
     if window & {"phone", "telephone", "call", "phoned"}:
         return "phone"
     placed = any(  # "talks in Sochi", "at the Kremlin"
-        a.word in ("in", "at") and (_is_place(b) or (b.word == "the" and _is_place(c)))
-        for a, b, c in zip(near, near[1:], near[2:], strict=False)
+        near[q].word in ("in", "at") and any(_is_place(t) for t in near[q + 1 : q + 3]) for q in range(len(near) - 1)
     )
     if trigger.mode != "unspecified" or placed or window & {"visit", "person", "kremlin", "residence", "arrived"}:
         return trigger.mode if trigger.mode != "unspecified" else "in_person"
