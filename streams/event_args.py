@@ -71,6 +71,8 @@ def arguments(
     participants = {*subject, *objects}
     if trigger.kind == "verb" and not objects and tokens[i].word not in _RECIPROCAL:
         participants = set()  # "X and Y received assurances": receiving is not meeting each other
+    if not subject and not _between(tokens, k):
+        participants = set()  # "The Head of State will meet A and B": A and B are the other side, not a meeting
     if len(participants) >= 2:
         return [(participants, True, False)]
     if adjunct and not objects:
@@ -81,6 +83,11 @@ def arguments(
         if context and (core <= context or _coref_before(tokens, len(tokens))):
             return [(context, False, True)]
     return []
+
+
+def _between(tokens: list[Token], k: int) -> bool:
+    """ "talks between X and Y", "a meeting of X with Y": the phrase names both sides itself."""
+    return any(t.word in ("between", "of") for t in tokens[k : k + 3])
 
 
 def _separate(trigger: lex.Trigger, tokens: list[Token], i: int) -> bool:
@@ -348,8 +355,9 @@ def _core_leaders(tokens: list[Token]) -> set[str]:
     for j, token in enumerate(tokens):
         if token.word in ("that", "said", ":", '"', "“"):
             break
-        if not token.leader or token.entity is None:
-            continue
+        label = j + 1 < len(tokens) and tokens[j + 1].word in (":", "(")
+        if not token.leader or token.entity is None or label:
+            continue  # a transcript's speaker label ("Vladimir Putin: …") is not a participant of the clause
         before = [t.word for t in tokens[max(0, j - 4) : j] if t.word not in lex.LEADER_TITLES | _SKIP]
         if before and before[-1] in lex.TOPIC_PREPOSITIONS | {"from"}:
             continue  # "told Y about Z", "gratitude from Z"

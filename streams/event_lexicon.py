@@ -191,7 +191,9 @@ FUTURE_AFTER = (
 )
 """After a noun trigger: "talks between X and Y will take place" is planned."""
 
-PAST_REFERENCE = frozenset("previous earlier last ago prior".split())
+PAST_REFERENCE = frozenset(
+    "previous earlier last ago prior remember remembers remembered recall recalls recalled".split()
+)
 """'his previous talks with Y': a meeting held before the reported one (dropped, see events.py)."""
 
 PAST_PHRASES = (

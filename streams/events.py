@@ -48,6 +48,7 @@ _MONTHS = {
 
 
 _MODAL_WINDOW = 6
+_CONTEXT_SENTENCES = 3
 
 
 _DATE_STOP = frozenset("ahead before after since until marked anniversary day eve , ; :".split())
@@ -116,7 +117,11 @@ def detect_meetings(
     discourse = Discourse(day, speaker=speaker)
     sightings: list[_Sighting] = []
     position = 0
+    context_age = 0
     for start, end in sentences:
+        context_age += 1
+        if context_age > _CONTEXT_SENTENCES:  # "the two leaders" refers back a sentence or two, not a page
+            discourse.context = ()
         in_sentence: list[Mention] = []
         while position < len(mentions) and mentions[position].start < end:
             if mentions[position].start >= start:
@@ -134,7 +139,7 @@ def detect_meetings(
             ]
             sightings.extend(found)
             if found:
-                discourse.context = found[0].participants
+                discourse.context, context_age = found[0].participants, 0
         if labels:
             discourse.speaker = labels[-1][1]
         discourse.actor = next((m.entity_id for m in in_sentence if entities[m.entity_id].is_leader_on(day)), None)
