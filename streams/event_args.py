@@ -93,7 +93,8 @@ def _between(tokens: list[Token], k: int) -> bool:
 def _separate(trigger: lex.Trigger, tokens: list[Token], i: int) -> bool:
     """ "spoke with A, B and C" at a summit, "told A and B": several contacts, not one meeting."""
     told = tokens[i].word in ("told", "informed", "briefed", "tells", "informs")
-    return told or (trigger.kind == "prep" and trigger.mode == "unspecified" and tokens[i].word in ("spoke", "talked"))
+    spoke = trigger.kind in ("prep", "recip") and trigger.mode == "unspecified"
+    return told or (spoke and tokens[i].word in ("spoke", "talked", "discussed"))
 
 
 def _participants_listed(tokens: list[Token], i: int, k: int, discourse: Discourse) -> set[str]:

@@ -203,6 +203,9 @@ PAST_PHRASES = (
     ("back", "then"),
     ("last", "time"),
     ("the", "other", "day"),
+    ("agreements", "reached"),
+    ("agreement", "reached"),
+    ("reached", "during"),
 )
 """A meeting the text places in the past."""
 
