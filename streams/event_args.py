@@ -40,13 +40,14 @@ def first_person_subject(tokens: list[Token], i: int) -> bool:
 
 
 def trigger_at(tokens: list[Token], i: int) -> tuple[int, lex.Trigger] | None:
-    for length in range(5, 0, -1):
-        words = tuple(t.word for t in tokens[i : i + length])
-        if len(words) == length and "" not in words and words in lex.TRIGGERS:
+    """The longest trigger phrase starting at token `i`: (its length in tokens, what it is), or None."""
+    for phrase, trigger in lex.TRIGGER_STARTS.get(tokens[i].word, ()):
+        length = len(phrase)
+        if tuple(t.word for t in tokens[i : i + length]) == phrase:
             after = tokens[i + length].word if i + length < len(tokens) else ""
-            if words[-1] in ("called", "calls") and after in ("on", "for", "upon", "to", "it", "him", "her", "them"):
+            if phrase[-1] in ("called", "calls") and after in ("on", "for", "upon", "to", "it", "him", "her", "them"):
                 return None  # "called on", "called for": not a phone call
-            return length, lex.TRIGGERS[words]
+            return length, trigger
     return None
 
 

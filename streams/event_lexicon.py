@@ -28,6 +28,7 @@ __all__ = [
     "SUPPORT_VERBS",
     "TOPIC_PREPOSITIONS",
     "TRIGGERS",
+    "TRIGGER_STARTS",
     "Trigger",
 ]
 
@@ -82,6 +83,12 @@ TRIGGERS: dict[tuple[str, ...], Trigger] = {
     **_table("recip", "unspecified", "spoke,talked,discussed,conferred,negotiated"),
 }
 """Longest phrase wins at a position; "recip" entries apply only where a plural subject precedes."""
+
+TRIGGER_STARTS: dict[str, tuple[tuple[tuple[str, ...], Trigger], ...]] = {
+    first: tuple(sorted(((p, t) for p, t in TRIGGERS.items() if p[0] == first), key=lambda pt: -len(pt[0])))
+    for first in {p[0] for p in TRIGGERS}
+}
+"""Trigger phrases by their first word, longest first (the detector looks up one word per token)."""
 
 SUPPORT_VERBS = frozenset(
     "had has have having held hold holds holding conducted conduct conducts took take takes begun began "

@@ -19,7 +19,7 @@ from streams.tagger import Mention
 from streams.text import fold
 from streams.watchlist import Entity
 
-__all__ = ["Discourse", "Token", "resolve_counterparts", "speaker_labels", "tokenize"]
+__all__ = ["Discourse", "Token", "other_labels", "resolve_counterparts", "speaker_labels", "tokenize"]
 
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
@@ -84,11 +84,16 @@ def resolve_counterparts(
     return resolved
 
 
+def other_labels(text: str) -> list[int]:
+    """Ends of "Question:"-style labels: after them "I" is nobody we watch."""
+    return [m.end() for m in _OTHER_LABEL.finditer(text)]
+
+
 def speaker_labels(
-    text: str, sentence: tuple[int, int], mentions: Iterable[Mention], entities: Mapping[str, Entity], day: date
+    text: str, others: Iterable[int], mentions: Iterable[Mention], entities: Mapping[str, Entity], day: date
 ) -> list[tuple[int, str | None]]:
     """Transcript speaker labels in a sentence: (offset, the leader speaking, or None for anyone else)."""
-    found: list[tuple[int, str | None]] = [(m.end(), None) for m in _OTHER_LABEL.finditer(text, *sentence)]
+    found: list[tuple[int, str | None]] = [(end, None) for end in others]
     for mention in mentions:
         if label := _LABEL.match(text, mention.end):
             entity = entities[mention.entity_id]

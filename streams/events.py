@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -23,7 +24,7 @@ from typing import NamedTuple
 
 from streams import event_lexicon as lex
 from streams.event_args import arguments, first_person_subject, trigger_at
-from streams.event_tokens import Discourse, Token, resolve_counterparts, speaker_labels, tokenize
+from streams.event_tokens import Discourse, Token, other_labels, resolve_counterparts, speaker_labels, tokenize
 from streams.tagger import Mention
 from streams.text import fold
 from streams.watchlist import Entity
@@ -114,6 +115,8 @@ def detect_meetings(
     `speaker`: the leader whose first-person text this is (see `first_person_speaker`)."""
     folded = fold(text)
     mentions = resolve_counterparts(folded, mentions, entities, day)
+    leading = {m.entity_id for m in mentions if entities[m.entity_id].is_leader_on(day)}
+    others = other_labels(text)
     discourse = Discourse(day, speaker=speaker)
     sightings: list[_Sighting] = []
     position = 0
@@ -127,10 +130,11 @@ def detect_meetings(
             if mentions[position].start >= start:
                 in_sentence.append(mentions[position])
             position += 1
-        labels = speaker_labels(text, (start, end), in_sentence, entities, day)
-        leaders = {m.entity_id for m in in_sentence if entities[m.entity_id].is_leader_on(day)}
+        here = others[bisect_left(others, start) : bisect_left(others, end)]
+        labels = speaker_labels(text, here, in_sentence, entities, day) if here or in_sentence else []
+        leaders = {m.entity_id for m in in_sentence if m.entity_id in leading}
         first_person = bool(leaders) and _FIRST_PERSON.search(folded, start, end) is not None
-        if len(leaders) >= 2 or _COREF.search(folded, start, end) or first_person:
+        if len(leaders) >= 2 or first_person or _COREF.search(folded, start, end):
             tokens = tokenize(text, folded, (start, end), in_sentence, entities, discourse, labels)
             found = [
                 s
@@ -142,7 +146,7 @@ def detect_meetings(
                 discourse.context, context_age = found[0].participants, 0
         if labels:
             discourse.speaker = labels[-1][1]
-        discourse.actor = next((m.entity_id for m in in_sentence if entities[m.entity_id].is_leader_on(day)), None)
+        discourse.actor = next((m.entity_id for m in in_sentence if m.entity_id in leading), None)
     return _events(sightings)
 
 
