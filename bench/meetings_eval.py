@@ -1,6 +1,6 @@
 """Meeting detection and `new`-alert precision/recall on the labelled press-release sample.
 
-    python bench/meetings_eval.py [--split dev|test|all] [--errors]
+    python bench/meetings_eval.py [--split dev|test|lifecycle|all] [--errors] [--rules FILE]
 
 Gold: tests/data/gold/meetings.jsonl (labelled by hand from the Kremlin and President of Ukraine
 press releases in ../shared/data, read through WIREWATCH_SHARED_DATA). Each labelled article lists
@@ -63,6 +63,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", choices=("dev", "test", "lifecycle", "all"), default="all")
     parser.add_argument("--errors", action="store_true", help="print every false positive and negative")
+    parser.add_argument("--rules", type=Path, help="rules file (default: the shipped rules)")
     args = parser.parse_args()
     if not CORPUS.exists():
         print(f"corpus not found: {CORPUS} (set WIREWATCH_SHARED_DATA)", file=sys.stderr)
@@ -71,7 +72,7 @@ def main() -> int:
     gold = [g for g in gold if args.split in ("all", g["split"])]
     wanted = {g["id"] for g in gold}
     corpus = {r["id"]: r for r in map(orjson.loads, CORPUS.read_bytes().splitlines()) if r["id"] in wanted}
-    config = load_config()
+    config = load_config(rules=args.rules)
     enricher = Enricher(config)
     records = {g["id"]: enricher.enrich_article(parse_article(corpus[g["id"]], fallback_time=None)) for g in gold}
 
@@ -111,7 +112,7 @@ def _detection(
                 tally.fn += 1
                 untagged = not participants <= mentioned
                 tally.untagged_fn += untagged
-                why = " (a participant is never mentioned in the body)" if untagged else ""
+                why = " (a participant is not named in the body)" if untagged else ""
                 tally.errors.append(f"FN {item['id']}: {sorted(held[participants]['names'])}{why} — {item['note']}")
         for participants, meeting in held.items():
             event = predicted.get(participants)
@@ -129,7 +130,7 @@ def _detection(
     print(planned.row("planned (info)"))
     total = modes["right"] + modes["wrong"]
     print(f"  mode right on {modes['right']}/{total} true positives whose mode the text states")
-    print(f"  false negatives with a participant the tagger never found in the body: {tallies['all'].untagged_fn}")
+    print(f"  false negatives with a participant not named in the body: {tallies['all'].untagged_fn}")
     if show_errors:
         print("\n".join(sorted(tallies["all"].errors)))
 
@@ -184,10 +185,13 @@ def _alerts(gold: list[dict[str, Any]], records: dict[str, dict[str, Any]], conf
     )
     print(f"  updates {sum(updates.values())} (same real meeting as their alert: {updates['right']})")
     several = {k: v for k, v in real.items() if len(v) > 1}
-    print(f"  meetings reported by several articles: {len(several)}")
+    cross = sum(len({i.rsplit("-", 1)[0] for i in ids}) > 1 for ids in several.values())
+    print(f"  meetings reported by several articles: {len(several)} ({cross} by both offices); their alerts:")
     for key, ids in sorted(several.items(), key=lambda kv: kv[0][1]):
-        names = "+".join(sorted(_short(records[ids[0]], p) for p in key[0]))
-        print(f"    {key[1]} {names:<28} {', '.join(timeline.get(key, ['(no alert)']))}")
+        names = "+".join(sorted(_short(records[ids[0]], p).split()[-1] for p in key[0]))
+        offices = "+".join(sorted({i.rsplit("-", 1)[0] for i in ids}))
+        alerts = ", ".join(timeline.get(key, ["(no alert)"]))
+        print(f"    {key[1]} {names:<30} {len(ids)} reports ({offices}): {alerts}")
     if show_errors:
         for line in false_alerts:
             print(f"  false new alert: {line}")
