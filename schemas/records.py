@@ -3,7 +3,7 @@ tests/unit/test_contracts.py checks that these keys and the schemas' properties 
 
 from __future__ import annotations
 
-from typing import Literal, TypedDict
+from typing import Literal, NotRequired, TypedDict
 
 __all__ = [
     "AlertEventV1",
@@ -48,6 +48,7 @@ class EventV1(TypedDict, total=False):
     participants: list[str]
     evidence: str
     spans: list[SpanV1]
+    reference: bool
 
 
 class ArticleV1(TypedDict, total=False):
@@ -77,6 +78,7 @@ class AlertEventV1(TypedDict):
     type: Literal["meeting"]
     status: Literal["held", "planned"]
     mode: Literal["in_person", "phone", "video", "unspecified"]
+    reference: NotRequired[bool]
 
 
 class AlertV1(TypedDict, total=False):
