@@ -1,10 +1,12 @@
-"""`wirewatch` command line: replay, worker, ingest, tail, topics."""
+"""`wirewatch` command line: replay, worker, ingest, tail, config."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -101,12 +103,36 @@ def _parser() -> argparse.ArgumentParser:
         help="follow an alert topic",
         description="Print alert messages as readable lines (or raw JSON with --json) as they arrive.",
     )
-    tl.add_argument("--topic", action="append", help="topic to follow, repeatable (default: wire.alerts)")
+    tl.add_argument(
+        "--topic",
+        action="append",
+        help="topic to follow, repeatable (default: every alert topic of the rules in force)",
+    )
     tl.add_argument("--from-beginning", action="store_true", help="start at the oldest message")
     tl.add_argument("--max", type=int, metavar="N", help="stop after N messages")
     tl.add_argument("--idle-timeout", type=float, metavar="S", help="stop after S seconds without a message")
     tl.add_argument("--json", action="store_true", help="print each message as one JSON line")
     tl.set_defaults(run=_tail)
+
+    cf = commands.add_parser(
+        "config",
+        help="publish or show the rules, watchlist and topics the running workers use",
+        description="Workers follow a compacted control topic (WIREWATCH_CONTROL_TOPIC, default "
+        "<WIREWATCH_APP_ID>.control.v1) and switch to each valid new version without a restart.",
+    )
+    actions = cf.add_subparsers(dest="action", required=True, metavar="ACTION")
+    pb = actions.add_parser(
+        "publish",
+        help="validate files and publish them to the running workers",
+        description="Validate each file with the workers' own parsers; publish only if all are valid "
+        "(exit status 2 and the file, line and field of the first problem otherwise).",
+    )
+    pb.add_argument("--rules", type=Path, help="alert rules file (YAML/JSON)")
+    pb.add_argument("--watchlist", type=Path, action="append", default=[], help="watchlist file; repeat to merge")
+    pb.add_argument("--topics", type=Path, help="topic taxonomy file")
+    pb.set_defaults(run=_config_publish)
+    sh = actions.add_parser("show", help="print the latest published version of each document")
+    sh.set_defaults(run=_config_show)
     return parser
 
 
@@ -211,7 +237,7 @@ def _tail(args: argparse.Namespace) -> int:
     from agents.kafka_io import follow
 
     settings = Settings.from_env(os.environ)
-    topics = args.topic or ["wire.alerts"]
+    topics = args.topic or asyncio.run(_alert_topics(settings))
 
     async def run() -> int:
         count = 0
@@ -231,3 +257,48 @@ def _tail(args: argparse.Namespace) -> int:
         return 0
 
     return asyncio.run(run())
+
+
+async def _alert_topics(settings: Settings) -> list[str]:
+    """The alert topics of the rules in force: the latest published rules, else the rules file."""
+    from agents.control import latest
+    from agents.kafka_io import matching_topics
+    from agents.resources import load_rules, parse_document
+    from streams.rules import parse_rules
+
+    rules = load_rules(settings.rules_file) if settings.rules_file else load_config().rules
+    if await matching_topics(settings.broker_url, f"^{re.escape(settings.control)}$"):
+        message = (await latest(settings.broker_url, settings.control)).get("rules")
+        documents = message.get("documents") if message else None
+        if isinstance(documents, list) and documents:
+            with contextlib.suppress(ConfigError):  # the workers rejected it too: they keep the rules above
+                rules = parse_document(documents[0]["text"], documents[0]["name"], parse_rules)
+    return list(rules.topics)
+
+
+def _config_publish(args: argparse.Namespace) -> int:
+    from agents.control import encode, files_by_kind, publish
+
+    chosen = files_by_kind(args.rules, args.watchlist, args.topics)
+    if not chosen:
+        print("wirewatch config publish: nothing to publish (give --rules, --watchlist or --topics)", file=sys.stderr)
+        return EXIT_USAGE
+    messages = [(kind, encode(kind, paths)) for kind, paths in chosen]  # all valid, or nothing is sent
+    settings = Settings.from_env(os.environ)
+    offsets = asyncio.run(publish(settings.broker_url, settings.control, messages))
+    for (kind, message), offset in zip(messages, offsets, strict=True):
+        version = orjson.loads(message)["version"]
+        print(f"wirewatch config publish: {kind} {version} -> {settings.control} (offset {offset})", file=sys.stderr)
+    return 0
+
+
+def _config_show(args: argparse.Namespace) -> int:
+    from agents.control import latest
+
+    settings = Settings.from_env(os.environ)
+    found = asyncio.run(latest(settings.broker_url, settings.control))
+    if not found:
+        print(f"nothing published on {settings.control}: workers use their files", file=sys.stderr)
+    for kind, message in sorted(found.items()):
+        print(f"{kind}\t{message.get('version')}\t{message.get('published_at')}\toffset {message['offset']}")
+    return 0

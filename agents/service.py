@@ -24,12 +24,13 @@ import structlog
 from aiokafka.errors import KafkaError
 from structlog.contextvars import bound_contextvars
 
+from agents.control import LiveConfig, follow
 from agents.deadletter import dead_letter
 from agents.kafka_io import matching_topics
 from agents.settings import Settings
 from agents.web import instrument
 from streams.errors import WirewatchError
-from streams.pipeline import Config, Decider, Decision, Enricher, State
+from streams.pipeline import Config, Decider, Decision, State
 
 __all__ = ["Service", "build_service"]
 
@@ -46,6 +47,8 @@ class Service:
     tables: dict[str, Any]
     output_topics: dict[str, Any]
     enriched_topic: Any
+    live: LiveConfig
+    """The configuration in force; replaced when the control topic brings a new version."""
 
 
 def _json_schema() -> Any:
@@ -53,11 +56,20 @@ def _json_schema() -> Any:
     return faust.Schema(key_type=str, key_serializer="json", value_serializer="json")
 
 
-def build_service(settings: Settings, config: Config, raw_topics: list[str], *, faust_metrics: bool = True) -> Service:
+def build_service(
+    settings: Settings,
+    config: Config,
+    raw_topics: list[str],
+    *,
+    faust_metrics: bool = True,
+    live: LiveConfig | None = None,
+    control_offset: int | None = None,
+) -> Service:
     """Create the app, its topics, tables and agents for these settings.
 
     `raw_topics` are the names matching the raw pattern, resolved by the caller at start-up:
     Faust's own `pattern=` subscription is a stub ("XXX pattern does not work" in its driver).
+    `control_offset`: follow the control topic from there (None: no hot configuration changes).
     """
     app = faust.App(
         settings.app_id,
@@ -97,7 +109,16 @@ def build_service(settings: Settings, config: Config, raw_topics: list[str], *, 
         for name in ("articles", "clusters", "alerts")
     }
     watch_for_new_raw_topics(app, settings, raw_topics)
-    enricher = Enricher(config)
+    live = live or LiveConfig(config, alert_partitions=settings.partitions)
+    if control_offset is not None:
+        follow_control(app, settings, live, control_offset)
+
+    def output(name: str) -> Any:
+        """The topic an alert goes to; a rule published at run time may name a new one."""
+        if name not in outputs:
+            outputs[name] = app.topic(name, key_serializer="raw", value_serializer="raw")
+        return outputs[name]
+
     decider_box: dict[str, Decider] = {}
     needs_rebuild = {"flag": True}
 
@@ -122,7 +143,7 @@ def build_service(settings: Settings, config: Config, raw_topics: list[str], *, 
                 timestamp = datetime.fromtimestamp(message.timestamp, UTC) if message.timestamp else None
                 started = time.perf_counter()
                 try:
-                    record = enricher.enrich(value, fallback_time=timestamp)
+                    record = live.enricher.enrich(value, fallback_time=timestamp)
                 except WirewatchError as exc:
                     await send_dead_letter(value, exc, "enrich", event, time.perf_counter() - started)
                     continue
@@ -141,7 +162,7 @@ def build_service(settings: Settings, config: Config, raw_topics: list[str], *, 
         async for value in stream:
             if needs_rebuild["flag"] or "decider" not in decider_box:
                 state = State(tables["articles"], tables["clusters"], tables["alerts"])
-                decider_box["decider"] = Decider(config, state)
+                decider_box["decider"] = Decider(live.config, state)
                 needs_rebuild["flag"] = False
                 log.info("story_index_rebuilt", stories=len(decider_box["decider"].index))
             record = orjson.loads(value)
@@ -153,6 +174,7 @@ def build_service(settings: Settings, config: Config, raw_topics: list[str], *, 
                 offset=origin.get("offset"),
             ):
                 started = time.perf_counter()
+                decider_box["decider"].config = live.config  # the version in force (control topic)
                 decision = decider_box["decider"].decide(record)
                 seconds = time.perf_counter() - started
                 article = decision.article
@@ -160,13 +182,21 @@ def build_service(settings: Settings, config: Config, raw_topics: list[str], *, 
                     key=article["cluster_id"].encode(), value=orjson.dumps(article)
                 )
                 for alert in decision.alerts:
-                    await outputs[alert["topic"]].send(key=alert["alert_id"].encode(), value=orjson.dumps(alert))
+                    await output(alert["topic"]).send(key=alert["alert_id"].encode(), value=orjson.dumps(alert))
                 outcome = recorder.decided(
                     decision, topic=origin.get("topic", "unknown"), seconds=seconds, arrived=origin.get("timestamp")
                 )
                 _log_decision(decision, outcome)
 
-    return Service(app, settings, config, enrich, decide, tables, outputs, enriched)
+    return Service(app, settings, config, enrich, decide, tables, outputs, enriched, live)
+
+
+def follow_control(app: faust.App, settings: Settings, live: LiveConfig, offset: int) -> None:
+    """Apply rules/watchlist/topics versions from the control topic while the worker runs."""
+
+    @app.task  # type: ignore[untyped-decorator]
+    async def follow_control_topic() -> None:
+        await follow(settings.broker_url, settings.control, live, offset=offset)
 
 
 def _log_decision(decision: Decision, outcome: str) -> None:

@@ -40,6 +40,8 @@ class Settings:
     deadletter_topic: str = "wire.deadletter"
     enriched_topic: str = "wirewatch.enriched.v1"
     """Internal hand-over from the parallel stage to the single-partition decision stage."""
+    control_topic: str = ""
+    """Compacted topic of rules/watchlist/topics versions every worker follows; empty: `<app_id>.control.v1`."""
     partitions: int = 4
     """Partitions of the raw and output topics this app creates."""
     store: str = "rocksdb://"
@@ -66,6 +68,10 @@ class Settings:
                     raise error from None
         return cls(**values)
 
+    @property
+    def control(self) -> str:
+        return self.control_topic or f"{self.app_id}.control.v1"
+
     def describe(self) -> dict[str, str]:
         """Settings for a start-up log line (nothing secret is kept here)."""
         return {f.name: str(getattr(self, f.name)) for f in fields(self)}
@@ -79,6 +85,7 @@ _ENV: Mapping[str, tuple[str, Callable[[str], Any]]] = {
     "WIREWATCH_ARTICLES_TOPIC": ("articles_topic", str),
     "WIREWATCH_DEADLETTER_TOPIC": ("deadletter_topic", str),
     "WIREWATCH_ENRICHED_TOPIC": ("enriched_topic", str),
+    "WIREWATCH_CONTROL_TOPIC": ("control_topic", str),
     "WIREWATCH_PARTITIONS": ("partitions", _positive_int),
     "WIREWATCH_STORE": ("store", str),
     "WIREWATCH_DATA_DIR": ("data_dir", Path),

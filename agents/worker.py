@@ -6,6 +6,7 @@ import asyncio
 
 import structlog
 
+from agents.control import CONTROL_CONFIG, LiveConfig, catch_up
 from agents.kafka_io import DEADLETTER_CONFIG, ensure_topics, matching_topics
 from agents.logconfig import configure_logging, logging_dict
 from agents.resources import load_config
@@ -24,6 +25,7 @@ def topic_plan(settings: Settings, alert_topics: tuple[str, ...]) -> dict[str, i
         settings.articles_topic: settings.partitions,
         settings.deadletter_topic: settings.partitions,
         settings.enriched_topic: 1,  # the decision stage is serial by design
+        settings.control: 1,  # compacted; every worker reads all of it
         **dict.fromkeys(alert_topics, settings.partitions),
     }
 
@@ -39,13 +41,17 @@ def run_worker(settings: Settings, *, create_topics_only: bool = False) -> int:
         topics=config.taxonomy.version,
     )
     plan = topic_plan(settings, config.rules.topics)
-    created = asyncio.run(ensure_topics(settings.broker_url, plan, {settings.deadletter_topic: DEADLETTER_CONFIG}))
+    configs = {settings.deadletter_topic: DEADLETTER_CONFIG, settings.control: CONTROL_CONFIG}
+    created = asyncio.run(ensure_topics(settings.broker_url, plan, configs))
     log.info("topics_ready", created=created, topics=sorted(plan))
     if create_topics_only:
         return 0
     raw_topics = asyncio.run(matching_topics(settings.broker_url, settings.raw_topic_pattern))
     log.info("raw_topics_resolved", pattern=settings.raw_topic_pattern, topics=raw_topics)
-    service = build_service(settings, config, raw_topics)
+    live = LiveConfig(config, alert_partitions=settings.partitions)
+    offset = asyncio.run(_catch_up(settings, live))
+    log.info("control_topic_read", topic=settings.control, offset=offset, **live.versions())
+    service = build_service(settings, live.config, raw_topics, live=live, control_offset=offset)
 
     from faust.worker import Worker
 
@@ -53,3 +59,9 @@ def run_worker(settings: Settings, *, create_topics_only: bool = False) -> int:
         service.app, loglevel=settings.log_level, quiet=True, logging_config=logging_dict(settings.log_level)
     )
     worker.execute_from_commandline()  # runs until a signal, then exits the process
+
+
+async def _catch_up(settings: Settings, live: LiveConfig) -> int:
+    """The versions published so far, applied before the first article is processed."""
+    async with asyncio.timeout(60):
+        return await catch_up(settings.broker_url, settings.control, live)

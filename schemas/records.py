@@ -3,9 +3,19 @@ tests/unit/test_contracts.py checks that these keys and the schemas' properties 
 
 from __future__ import annotations
 
-from typing import Literal, TypedDict
+from typing import Literal, NotRequired, TypedDict
 
-__all__ = ["AlertV1", "ArticleV1", "DeadLetterV1", "EntityRefV1", "EntityV1", "EventV1", "SpanV1", "TopicV1"]
+__all__ = [
+    "AlertEventV1",
+    "AlertV1",
+    "ArticleV1",
+    "DeadLetterV1",
+    "EntityRefV1",
+    "EntityV1",
+    "EventV1",
+    "SpanV1",
+    "TopicV1",
+]
 
 
 class SpanV1(TypedDict, total=False):
@@ -19,6 +29,7 @@ class EntityV1(TypedDict, total=False):
     id: str
     name: str
     type: str
+    roles: list[str]
     mentions: int
     spans: list[SpanV1]
 
@@ -37,6 +48,7 @@ class EventV1(TypedDict, total=False):
     participants: list[str]
     evidence: str
     spans: list[SpanV1]
+    reference: bool
 
 
 class ArticleV1(TypedDict, total=False):
@@ -62,6 +74,13 @@ class EntityRefV1(TypedDict):
     name: str
 
 
+class AlertEventV1(TypedDict):
+    type: Literal["meeting"]
+    status: Literal["held", "planned"]
+    mode: Literal["in_person", "phone", "video", "unspecified"]
+    reference: NotRequired[bool]
+
+
 class AlertV1(TypedDict, total=False):
     alert_id: str
     kind: Literal["new", "update"]
@@ -81,6 +100,8 @@ class AlertV1(TypedDict, total=False):
     sources: list[str]
     rules_version: str
     watchlist_version: str
+    event: AlertEventV1
+    explanation: str
 
 
 class DeadLetterV1(TypedDict, total=False):

@@ -1,97 +1,62 @@
 """Meeting events (GDELT CAMEO 04x): two or more watched leaders held, or plan, talks.
 
-A sentence is evidence only when it names at least two leaders in office on the article's
-date *and* a meeting trigger; modality just before the trigger decides held / planned / not
-a meeting ("might meet" is a rumour, "will meet" a plan, "did not meet" nothing).
+Co-occurrence is not enough: a sentence is evidence only when a trigger ("met", "held talks",
+"a telephone conversation with", "told", "talks between", "during their meeting") *connects*
+leaders in office on the article's date — as its subject, its object, or the people a
+"during the talks" adjunct, "the two leaders" or a first-person speaker refers to. Leaders named
+as a topic ("told Y about Z"), as someone's principal ("adviser to the President of France"),
+or behind a clause barrier ("Putin told reporters that Macron …") are not participants; nor are
+two leaders of one country (a president with his own prime minister). Modality in the trigger's
+clause decides held / planned / nothing ("might meet" is a rumour, "will meet" a plan, "did not
+meet" nothing). A meeting dated before the article ("his previous talks", "on 7 December") is
+not the news and is dropped, so an old meeting cannot fire a second alert.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
+from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
+from streams import event_lexicon as lex
+from streams.event_args import arguments, first_person_subject, trigger_at
+from streams.event_tokens import Discourse, Token, other_labels, resolve_counterparts, speaker_labels, tokenize
 from streams.tagger import Mention
 from streams.text import fold
 from streams.watchlist import Entity
 
-__all__ = ["MeetingEvent", "Span", "detect_meetings"]
+__all__ = ["MeetingEvent", "Span", "detect_meetings", "first_person_speaker"]
 
-_HELD_TRIGGERS = re.compile(
-    r"""\b(?:
-        meet | met | meets | meeting\s+(?:with|between) | (?:held|hold|holds|holding|had|have|has)\s+(?:\w+\s+){0,3}?
-          (?:talks|meeting|meetings|conversation|phone\s+call|call|consultations|negotiations|discussions?)
-      | talks\s+(?:with|between) | (?:during|at|in|after|following|on\s+the\s+sidelines\s+of)\s+(?:their|the|a|this)\s+
-          (?:\w+\s+){0,2}(?:meeting|talks|conversation|call|summit\s+meeting)
-      | (?:spoke|speaks|talked|talks)\s+(?:with|to|by\s+(?:tele)?phone|on\s+the\s+(?:tele)?phone|via\s+video)
-      | (?:tele)?phone\s+(?:conversation|call|talks) | (?:phoned|called|rang) | video\s*(?:conference|call|link)
-      | videoconference | hosted | hosts | welcomed | received | visited | discussed | discuss | discusses
-      | told | conferred | negotiated
-    )\b""",
-    re.X,
-)
-_HYPOTHETICAL = frozenset(
-    [
-        "might",
-        "may",
-        "could",
-        "possibly",
-        "perhaps",
-        "rumoured",
-        "rumored",
-        "reportedly",
-        "speculation",
-        "speculated",
-        "claimed",
-        "if",
-        "unless",
-        "whether",
-        "would-be",
-        "hypothetical",
-    ]
-)
-_NEGATION = frozenset(
-    ["not", "never", "no", "didn", "t", "cancelled", "canceled", "postponed", "refused", "declined", "without"]
-)
-_FUTURE = frozenset(
-    [
-        "will",
-        "would",
-        "shall",
-        "to",
-        "plans",
-        "plan",
-        "planned",
-        "planning",
-        "expected",
-        "scheduled",
-        "set",
-        "due",
-        "going",
-        "agreed",
-        "ready",
-        "hopes",
-        "hope",
-        "wants",
-        "want",
-        "intends",
-        "intend",
-        "invited",
-        "invites",
-        "invite",
-        "invitation",
-        "upcoming",
-        "next",
-        "proposed",
-    ]
-)
-_MODAL_WINDOW = 4  # tokens before a trigger that can carry its modality ("agreed to meet", "might meet")
-_PHONE = re.compile(r"\b(?:tele)?phone\b|\bcall\b|\bphoned\b|\bcalled\b|\brang\b")
-_VIDEO = re.compile(r"\bvideo|\bvirtual(?:ly)?\b|\bonline\b|\bvideoconference\b")
-_IN_PERSON = re.compile(
-    r"\bmet\b|\bmeets\b|\bvisit|\bhosted\b|\bhosts\b|\bwelcomed\b|\bin\s+person\b|\bface\s+to\s+face\b"
-)
+_COREF = re.compile(r"\b(?:" + "|".join(r"\s+".join(g) for g in lex.COREF_GROUPS) + r")\b")
+
+
+_FIRST_PERSON = re.compile(r"\b(?:i|we)\b")
+
+
+_SPEECH_HEADLINE = re.compile(r"\b(?:address|speech|remarks|statement|interview|op-ed|article by)\b", re.I)
+
+
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        "january february march april may june july august september october november december".split(), start=1
+    )
+}
+
+
+_MODAL_WINDOW = 6
+_CONTEXT_SENTENCES = 3
+
+
+_DATE_STOP = frozenset("ahead before after since until marked anniversary day eve , ; :".split())
+
+
+_WISHED = frozenset("needed necessary possible impossible would could might should".split())
+_WHOLE_CLAUSE_MODALS = lex.FUTURE | lex.NEGATION | frozenset("might may could would".split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,10 +76,29 @@ class MeetingEvent:
     """in_person | phone | video | unspecified."""
     participants: tuple[str, ...]
     evidence: tuple[Span, ...]
+    reference: bool = False
+    """Held, but only referred to ("the recent talks", "yesterday", "I told him"), not reported as
+    news: it may corroborate an alert for the same meeting, never start one."""
 
     @property
     def sentences(self) -> tuple[Span, ...]:
         return tuple(s for s in self.evidence if s.kind == "sentence")
+
+
+class _Sighting(NamedTuple):
+    participants: tuple[str, ...]
+    status: str
+    """held | planned | earlier | reference."""
+    mode: str
+    strong: bool
+    """From a trigger with its own arguments (not an adjunct or a coreference)."""
+    spans: tuple[Span, ...]
+
+
+def first_person_speaker(headline: str, headline_leaders: Sequence[str]) -> str | None:
+    """The leader an address, speech or interview is by, when its headline names exactly one."""
+    unique = set(headline_leaders)
+    return next(iter(unique)) if len(unique) == 1 and _SPEECH_HEADLINE.search(headline) else None
 
 
 def detect_meetings(
@@ -124,63 +108,218 @@ def detect_meetings(
     entities: Mapping[str, Entity],
     *,
     day: date,
+    speaker: str | None = None,
 ) -> tuple[MeetingEvent, ...]:
-    """Meetings between leaders in office on `day`, one event per participant set."""
+    """Meetings between leaders in office on `day`, one event per participant set.
+
+    `speaker`: the leader whose first-person text this is (see `first_person_speaker`)."""
     folded = fold(text)
-    found: dict[tuple[str, ...], list[tuple[str, str, tuple[Span, ...]]]] = {}
+    mentions = resolve_counterparts(folded, mentions, entities, day)
+    leading = {m.entity_id for m in mentions if entities[m.entity_id].is_leader_on(day)}
+    others = other_labels(text)
+    discourse = Discourse(day, speaker=speaker)
+    sightings: list[_Sighting] = []
     position = 0
+    context_age = 0
     for start, end in sentences:
+        context_age += 1
+        if context_age > _CONTEXT_SENTENCES:  # "the two leaders" refers back a sentence or two, not a page
+            discourse.context = ()
         in_sentence: list[Mention] = []
         while position < len(mentions) and mentions[position].start < end:
-            mention = mentions[position]
-            if mention.start >= start and entities[mention.entity_id].is_leader_on(day):
-                in_sentence.append(mention)
+            if mentions[position].start >= start:
+                in_sentence.append(mentions[position])
             position += 1
-        participants = tuple(sorted({m.entity_id for m in in_sentence}))
-        if len(participants) < 2:
+        here = others[bisect_left(others, start) : bisect_left(others, end)]
+        labels = speaker_labels(text, here, in_sentence, entities, day) if here or in_sentence else []
+        leaders = {m.entity_id for m in in_sentence if m.entity_id in leading}
+        first_person = bool(leaders) and _FIRST_PERSON.search(folded, start, end) is not None
+        if len(leaders) >= 2 or first_person or _COREF.search(folded, start, end):
+            tokens = tokenize(text, folded, (start, end), in_sentence, entities, discourse, labels)
+            found = [
+                s
+                for s in _sentence_sightings(text, tokens, (start, end), discourse)
+                if _countries(s.participants, entities, day) >= 2
+            ]
+            sightings.extend(found)
+            if found:
+                discourse.context, context_age = found[0].participants, 0
+        if labels:
+            discourse.speaker = labels[-1][1]
+        discourse.actor = next((m.entity_id for m in in_sentence if m.entity_id in leading), None)
+    return _events(sightings)
+
+
+def _countries(participants: tuple[str, ...], entities: Mapping[str, Entity], day: date) -> int:
+    """How many countries the participants lead: a president with his own prime minister is not talks."""
+    return len({o.country for p in participants for o in entities[p].leader_offices_on(day)})
+
+
+def _sentence_sightings(
+    text: str, tokens: list[Token], sentence: tuple[int, int], discourse: Discourse
+) -> list[_Sighting]:
+    found: list[_Sighting] = []
+    i = 0
+    while i < len(tokens):
+        match = trigger_at(tokens, i)
+        if match is None:
+            i += 1
             continue
-        verdict = _classify(folded, start, end)
-        if verdict is None:
+        length, trigger = match
+        for participants, strong, adjunct in arguments(tokens, i, i + length, trigger, discourse):
+            noun = trigger.kind == "noun"
+            status = _status(tokens, i, i + length, discourse.day, whole_clause=adjunct, trigger_noun=noun)
+            if status is None or len(participants) < 2:
+                continue
+            if status == "held" and trigger.kind == "verb" and first_person_subject(tokens, i):
+                status = "reference"  # "I told Zelensky that …" in a transcript: an earlier contact
+            mode = _mode(tokens, i, i + length, trigger)
+            spans = _spans(text, tokens, sentence, participants, (tokens[i].start, tokens[i + length - 1].end))
+            found.append(_Sighting(tuple(sorted(participants)), status, mode, strong, spans))
+        i += length
+    return found
+
+
+def _status(
+    tokens: list[Token], i: int, k: int, day: date, *, whole_clause: bool = False, trigger_noun: bool = False
+) -> str | None:
+    """held | planned | earlier for the trigger at [i, k), or None (rumour, wish, negation).
+
+    `whole_clause`: the trigger is an adjunct ("During the talks, the presidents intend to …"),
+    so the main clause after it carries the modality too."""
+    before: list[str] = []
+    for token in reversed(tokens[max(0, i - _MODAL_WINDOW) : i]):
+        if token.word in lex.BARRIERS or token.word == ",":
+            break
+        before.append(token.word)
+    after: list[str] = []
+    for token in tokens[k : k + 24]:
+        if token.word in lex.BARRIERS:
+            break
+        after.append(token.word)
+    words = set(before) | (set(after) & _WHOLE_CLAUSE_MODALS if whole_clause else set())
+    near = before[::-1] + after[:8]
+    wished = trigger_noun and bool(set(after[:12]) & _WISHED)  # "his meeting with Putin is needed"
+    if words & lex.NEGATION or words & lex.HYPOTHETICAL or set(near) & lex.HABITUAL or wished:
+        return None  # "might meet", "did not meet", "have repeatedly discussed": no particular meeting
+    dated = _date_near(tokens, i, k, day)
+    if words & lex.FUTURE or any(_contains(after, p) for p in lex.FUTURE_AFTER) or dated == "future":
+        return "planned"
+    clause = near + [t.word for t in tokens[: max(0, i - _MODAL_WINDOW)] if t.word not in lex.BARRIERS][-6:]
+    past = any(_contains(clause, p) for p in lex.PAST_PHRASES)
+    ago = "ago" in after or any(t.word == "ago" for t in tokens[:i])  # "several days ago", "two years ago"
+    if words & lex.PAST_REFERENCE or dated == "past" or ago or past:
+        return "earlier"
+    if set(near) & lex.RECENT or any(_contains(near, p) for p in lex.RECENT_PHRASES):
+        return "reference"  # "the recent talks", "yesterday": may corroborate an alert, not start one
+    return "held"
+
+
+def _contains(words: list[str], phrase: tuple[str, ...]) -> bool:
+    return any(tuple(words[i : i + len(phrase)]) == phrase for i in range(len(words) - len(phrase) + 1))
+
+
+def _date_near(tokens: list[Token], i: int, k: int, day: date) -> str | None:
+    """ "past" or "future" when a date attached to the trigger ("April 6 talks", "talks … on 7 December",
+    "On December 15, X will …") lies away from the article's day."""
+    before = [t.word for t in tokens[max(0, i - 3) : i]]
+    after: list[str] = []
+    for token in tokens[k : k + 18]:
+        if token.word in _DATE_STOP or token.word in lex.BARRIERS:
+            break
+        after.append(token.word)
+    opening = [t.word for t in tokens[:4]] if i < 12 else []
+    years = [int(w) for w in (*before, *after) if w.isdigit() and len(w) == 4 and 1945 < int(w) < day.year]
+    if years:
+        return "past"  # "the 2014 Winter Olympics", "in 2019"
+    for a, b in itertools.chain(itertools.pairwise(before), itertools.pairwise(after), itertools.pairwise(opening)):
+        month, number = (_MONTHS.get(a), b) if a in _MONTHS else (_MONTHS.get(b), a)
+        if month is None or not number.isdigit() or not 1 <= int(number) <= 31:
             continue
-        status, mode, trigger = verdict
-        spans = (
-            Span(text[start:end], start, end, "sentence"),
-            *(Span(text[m.start : m.end], m.start, m.end, "participant") for m in in_sentence),
-            Span(text[trigger[0] : trigger[1]], trigger[0], trigger[1], "trigger"),
-        )
-        found.setdefault(participants, []).append((status, mode, spans))
-    return tuple(_event(participants, sightings) for participants, sightings in found.items())
-
-
-def _classify(folded: str, start: int, end: int) -> tuple[str, str, tuple[int, int]] | None:
-    """held/planned, the mode and the trigger's span, or None when no meeting is reported."""
-    sentence = folded[start:end]
-    best: tuple[str, tuple[int, int]] | None = None
-    for match in _HELD_TRIGGERS.finditer(sentence):
-        before = set(sentence[: match.start()].split()[-_MODAL_WINDOW:])
-        if before & _HYPOTHETICAL or before & _NEGATION:
+        try:
+            when = date(day.year if month <= day.month + 1 else day.year - 1, month, int(number))
+        except ValueError:
             continue
-        status = "planned" if before & _FUTURE else "held"
-        if best is None or (status == "held" and best[0] == "planned"):
-            best = (status, (start + match.start(), start + match.end()))
-    if best is None:
-        return None
-    return best[0], _mode(sentence), best[1]
+        if (day - when).days >= 2:
+            return "past"
+        if (when - day).days >= 1:
+            return "future"
+    return None
 
 
-def _mode(sentence: str) -> str:
-    if _VIDEO.search(sentence):
+def _mode(tokens: list[Token], i: int, k: int, trigger: lex.Trigger) -> str:
+    if trigger.mode != "unspecified" and trigger.kind != "verb":
+        return trigger.mode
+    near = tokens[max(0, i - 4) : k]
+    for token in tokens[k : k + 16]:  # to the end of the clause: "… with Y at the Kremlin"
+        if token.word in lex.BARRIERS or token.word == ".":
+            break
+        near.append(token)
+    window = {t.word for t in near}
+    if window & {"videoconference", "video", "online", "virtual", "virtually"}:
         return "video"
-    if _PHONE.search(sentence):
+    if window & {"phone", "telephone", "call", "phoned"}:
         return "phone"
-    if _IN_PERSON.search(sentence):
-        return "in_person"
+    placed = any(  # "talks in Sochi", "at the Kremlin"
+        near[q].word in ("in", "at") and any(_is_place(t) for t in near[q + 1 : q + 3]) for q in range(len(near) - 1)
+    )
+    if trigger.mode != "unspecified" or placed or window & {"visit", "person", "kremlin", "residence", "arrived"}:
+        return trigger.mode if trigger.mode != "unspecified" else "in_person"
     return "unspecified"
 
 
-def _event(participants: tuple[str, ...], sightings: list[tuple[str, str, tuple[Span, ...]]]) -> MeetingEvent:
-    held = [s for s in sightings if s[0] == "held"]
-    chosen = held or sightings
-    modes = [mode for _, mode, _ in chosen if mode != "unspecified"]
-    evidence = tuple(span for _, _, spans in chosen[:3] for span in spans)
-    return MeetingEvent("held" if held else "planned", modes[0] if modes else "unspecified", participants, evidence)
+def _is_place(token: Token) -> bool:
+    return token.entity is not None and not token.person
+
+
+def _spans(
+    text: str, tokens: list[Token], sentence: tuple[int, int], participants: set[str], trigger: tuple[int, int]
+) -> tuple[Span, ...]:
+    start, end = sentence
+    named = [t for t in tokens if t.leader and t.entity in participants]
+    return (
+        Span(text[start:end], start, end, "sentence"),
+        *(Span(text[t.start : t.end], t.start, t.end, "participant") for t in named),
+        Span(text[trigger[0] : trigger[1]], trigger[0], trigger[1], "trigger"),
+    )
+
+
+def _events(sightings: list[_Sighting]) -> tuple[MeetingEvent, ...]:
+    """One event per participant set; held wins over planned; weak subsets join their superset."""
+    groups: dict[tuple[str, ...], list[_Sighting]] = {}
+    for sighting in sightings:
+        if sighting.status != "earlier":
+            groups.setdefault(sighting.participants, []).append(sighting)
+    held_sets = [set(p) for p, ss in groups.items() if any(s.status in ("held", "reference") for s in ss)]
+    events: list[MeetingEvent] = []
+    for participants, group in groups.items():
+        if any(set(participants) < other for other in held_sets) and not _bilateral(group):
+            continue  # two of the three leaders of a three-way call: part of the bigger meeting
+        held = [s for s in group if s.status == "held"]
+        referred = [s for s in group if s.status == "reference"]
+        chosen = held or referred or group
+        modes = [s.mode for s in sorted(chosen, key=lambda s: not s.strong) if s.mode != "unspecified"]
+        status = "held" if held or referred else "planned"
+        mode = modes[0] if modes else "unspecified"
+        events.append(
+            MeetingEvent(status, mode, participants, _evidence(chosen), reference=not held and bool(referred))
+        )
+    return tuple(events)
+
+
+def _bilateral(sightings: list[_Sighting]) -> bool:
+    """A meeting of some of the participants of a bigger one, said to be separate."""
+    return any(
+        re.search(r"\b(?:bilateral|separate(?:ly)?|one-on-one|tete-a-tete|tête-à-tête)\b", s.spans[0].text, re.I)
+        for s in sightings
+    )
+
+
+def _evidence(sightings: list[_Sighting], *, sentences: int = 3) -> tuple[Span, ...]:
+    """The first few evidence sentences, each followed by its participant and trigger spans, once."""
+    by_sentence: dict[Span, dict[Span, None]] = {}
+    for sighting in sightings:
+        sentence, *rest = sighting.spans
+        if sentence in by_sentence or len(by_sentence) < sentences:
+            by_sentence.setdefault(sentence, {}).update(dict.fromkeys(rest))
+    return tuple(span for sentence, rest in by_sentence.items() for span in (sentence, *rest))

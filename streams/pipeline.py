@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from heapq import heappop, heappush
 from typing import Any
 
 from streams.article import Article, Limits, content_hash, decode_article
 from streams.dedup import DedupPolicy, DedupVerdict, StoryEntry, StoryIndex, entry_from_state, entry_to_state
-from streams.events import MeetingEvent, detect_meetings
+from streams.events import MeetingEvent, detect_meetings, first_person_speaker
 from streams.fingerprint import Fingerprint, fingerprint
-from streams.rules import AlertState, RuleSet, group_key, lifecycle, match_rule
+from streams.rules import AlertState, RuleMatch, RuleSet, group_key, lifecycle, match_rule
 from streams.tagger import EntityHit, Tagger
 from streams.text import sentence_spans
 from streams.topics import Taxonomy
@@ -56,7 +56,12 @@ class Enricher:
         fp = fingerprint(article.headline, article.text)
         day = article.published.date()
         tagging = self.tagger.tag(article.headline, article.text, day=day)
-        events = detect_meetings(article.text, sentence_spans(article.text), tagging.mentions, self._entities, day=day)
+        speaker = first_person_speaker(
+            article.headline, [h.entity.id for h in tagging.entities if h.in_headline and h.entity.is_leader_on(day)]
+        )
+        events = detect_meetings(
+            article.text, sentence_spans(article.text), tagging.mentions, self._entities, day=day, speaker=speaker
+        )
         return {
             "id": article.id,
             "source": article.source,
@@ -66,7 +71,7 @@ class Enricher:
             "language": article.language,
             "content_hash": content_hash(article),
             "fingerprint": {"exact": fp.exact, "signature": list(fp.signature), "shingles": fp.shingles},
-            "entities": [_entity_record(hit, article.text) for hit in tagging.entities],
+            "entities": [_entity_record(hit, article.text, day) for hit in tagging.entities],
             "topics": [
                 {"id": t.topic.id, "iptc": t.topic.iptc, "score": t.score, "terms": list(t.terms)}
                 for t in tagging.topics
@@ -173,42 +178,19 @@ class Decider:
 
     def _alerts(self, record: Record, published: datetime) -> Iterable[Record]:
         for rule in self.config.rules.rules:
-            match = match_rule(rule, record)
-            if match is None:
-                continue
-            key = group_key(rule, match.group)
-            stored = self.state.alerts.get(key)
-            previous = AlertState.from_state(stored) if stored is not None else None
-            outcome = lifecycle(
-                match, previous, cluster_id=record["cluster_id"], source=record["source"], event_time=published
-            )
-            if outcome is None:
-                continue
-            kind, state = outcome
-            self.state.alerts[key] = state.to_state()
-            if kind == "new":
-                heappush(self._expiry, (published, "alerts", key))
-            names = {e["id"]: e["name"] for e in record["entities"]}
-            yield {
-                "alert_id": state.alert_id,
-                "kind": kind,
-                "rule": rule.id,
-                "rule_version": rule.version,
-                "severity": rule.severity,
-                "topic": rule.topic,
-                "fired_at": published.isoformat(),
-                "article_id": record["id"],
-                "cluster_id": record["cluster_id"],
-                "headline": record["headline"],
-                "source": record["source"],
-                "published": record["published"],
-                "entities": [{"id": i, "name": names.get(i, i)} for i in match.entity_ids],
-                "evidence": [dict(span) for span in match.evidence],
-                "corroborations": len(state.sources),
-                "sources": list(state.sources),
-                "rules_version": self.config.rules.version,
-                "watchlist_version": self.config.watchlist.version,
-            }
+            for match in match_rule(rule, record):
+                key = group_key(rule, match.group)
+                stored = self.state.alerts.get(key)
+                previous = AlertState.from_state(stored) if stored is not None else None
+                kind, state = lifecycle(
+                    match, previous, cluster_id=record["cluster_id"], source=record["source"], event_time=published
+                )
+                if state is not None and state != previous:
+                    self.state.alerts[key] = state.to_state()
+                if kind == "new":
+                    heappush(self._expiry, (published, "alerts", key))
+                if kind is not None and state is not None:
+                    yield _alert_record(kind, match, state, record, published, self.config.rules.version)
 
     def _expire(self, now: datetime) -> None:
         """Drop state older than its horizon, measured from the highest event time seen."""
@@ -218,7 +200,7 @@ class Decider:
         horizons = {
             "articles": self.config.dedup.horizon,
             "clusters": self.config.dedup.horizon,
-            "alerts": max((r.cooldown for r in self.config.rules.rules), default=self.config.dedup.horizon),
+            "alerts": self.config.rules.longest_cooldown or self.config.dedup.horizon,
         }
         tables = {"articles": self.state.articles, "clusters": self.state.clusters, "alerts": self.state.alerts}
         while self._expiry and self._expiry[0][0] < watermark - max(horizons.values()):
@@ -226,6 +208,52 @@ class Decider:
             stored = tables[table].get(key)
             if stored is not None and datetime.fromisoformat(stored["t"]) < watermark - horizons[table]:
                 del tables[table][key]
+
+
+def _alert_record(
+    kind: str, match: RuleMatch, state: AlertState, record: Record, published: datetime, rules_version: str
+) -> Record:
+    """The alert message: what fired (rule and version), for whom, why (evidence spans), from where."""
+    rule = match.rule
+    names = {e["id"]: e["name"] for e in record["entities"]}
+    alert: Record = {
+        "alert_id": state.alert_id,
+        "kind": kind,
+        "rule": rule.id,
+        "rule_version": rule.version,
+        "severity": rule.severity,
+        "topic": rule.topic,
+        "fired_at": published.isoformat(),
+        "article_id": record["id"],
+        "cluster_id": record["cluster_id"],
+        "headline": record["headline"],
+        "source": record["source"],
+        "published": record["published"],
+        "entities": [{"id": i, "name": names.get(i, i)} for i in match.entity_ids],
+        "evidence": [dict(span) for span in match.evidence],
+        "corroborations": len(state.sources),
+        "sources": list(state.sources),
+        "rules_version": rules_version,
+        "watchlist_version": record["versions"]["watchlist"],
+    }
+    if match.event is not None:
+        alert["event"] = dict(match.event)
+    alert["explanation"] = _explanation(alert, rules_version)
+    return alert
+
+
+def _explanation(alert: Record, rules_version: str) -> str:
+    """One line a person can read: which rule fired, for whom, on which sentence, from where."""
+    who = " + ".join(e["name"] for e in alert["entities"])
+    event = alert.get("event") or {}
+    how = {"in_person": " in person", "phone": " by phone", "video": " by video"}.get(str(event.get("mode")), "")
+    what = {"held": f" held talks{how}", "planned": f" plan talks{how}"}.get(str(event.get("status")), "")
+    sentence = next((e["text"] for e in alert["evidence"] if e.get("kind") == "sentence"), None)
+    quoted = f' — "{sentence[:200]}"' if sentence else ""
+    return (
+        f"{alert['rule']} v{alert['rule_version']} (rules {rules_version}): {who}{what}{quoted} "
+        f"[{alert['source']}, story {alert['cluster_id']}, {alert['corroborations']} source(s)]"
+    )
 
 
 def _new_cluster(enriched: Record, published: datetime) -> Record:
@@ -252,11 +280,12 @@ def _article_record(enriched: Record, verdict: DedupVerdict, cluster: Record) ->
     }
 
 
-def _entity_record(hit: EntityHit, text: str) -> Record:
+def _entity_record(hit: EntityHit, text: str, day: date) -> Record:
     return {
         "id": hit.entity.id,
         "name": hit.entity.name,
         "type": hit.entity.type,
+        "roles": sorted({o.role for o in hit.entity.offices if o.holds_on(day)}),
         "mentions": len(hit.mentions) + hit.in_headline,
         "spans": [
             {"text": text[m.start : m.end], "start": m.start, "end": m.end, "kind": m.via}
@@ -266,7 +295,7 @@ def _entity_record(hit: EntityHit, text: str) -> Record:
 
 
 def _event_record(event: MeetingEvent) -> Record:
-    return {
+    record: Record = {
         "type": "meeting",
         "status": event.status,
         "mode": event.mode,
@@ -274,3 +303,6 @@ def _event_record(event: MeetingEvent) -> Record:
         "evidence": " ".join(s.text for s in event.sentences),
         "spans": [{"text": s.text, "start": s.start, "end": s.end, "kind": s.kind} for s in event.evidence],
     }
+    if event.reference:
+        record["reference"] = True
+    return record

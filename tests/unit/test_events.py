@@ -80,8 +80,8 @@ def test_evidence_marks_participants_and_trigger(detect):
     ("text", "expected"),
     [
         ("Vladimir Putin met Recep Tayyip Erdoğan in Astana.", ("held", "in_person")),
-        ("Vladimir Putin will meet Recep Tayyip Erdoğan next week in Sochi.", ("planned", "unspecified")),
-        ("Vladimir Putin is expected to meet Recep Tayyip Erdoğan in Sochi.", ("planned", "unspecified")),
+        ("Vladimir Putin will meet Recep Tayyip Erdoğan next week in Sochi.", ("planned", "in_person")),
+        ("Vladimir Putin is expected to meet Recep Tayyip Erdoğan in Sochi.", ("planned", "in_person")),
         (
             "Vladimir Putin had a telephone conversation with President of France Emmanuel Macron.",
             ("held", "phone"),
