@@ -24,8 +24,8 @@ import structlog
 from aiokafka.errors import KafkaError
 from faust.sensors.prometheus import setup_prometheus_sensors
 
-from agents.deadletter import dead_letter
-from agents.kafka_io import matching_topics
+from agents.deadletter import ProcessingError, dead_letter, record_size_bound
+from agents.kafka_io import faust_credentials, matching_topics
 from agents.metrics import ALERTS, ARTICLES, DEAD_LETTERS, STAGE_SECONDS, VERSIONS
 from agents.settings import Settings
 from streams.errors import WirewatchError
@@ -34,6 +34,7 @@ from streams.pipeline import Config, Decider, Enricher, State
 __all__ = ["Service", "build_service"]
 
 log = structlog.get_logger(__name__)
+_MAX_KEY_BYTES = 1024  # a dead letter keeps the message key only when it is small
 
 
 @dataclass
@@ -74,6 +75,15 @@ def build_service(settings: Settings, config: Config, raw_topics: list[str], *, 
         table_cleanup_interval=60.0,
         # at-least-once: offsets are committed after the outputs were handed to the producer.
         processing_guarantee="at_least_once",
+        broker_credentials=faust_credentials(settings.kafka),
+        # Back-pressure: at most this many messages wait per agent before Faust pauses the partition.
+        stream_buffer_maxsize=settings.stream_buffer_maxsize,
+        broker_max_poll_records=settings.max_poll_records,
+        # A dead letter carries the original message (base64): let the producer send one that large.
+        producer_max_request_size=record_size_bound(settings.max_message_bytes),
+        broker_session_timeout=settings.session_timeout,
+        broker_heartbeat_interval=settings.session_timeout / 10,
+        consumer_group_instance_id=settings.group_instance_id,
     )
     if faust_metrics:  # once per process: the sensor registers its series in the global registry
         setup_prometheus_sensors(app, name_prefix="faust")
@@ -110,8 +120,11 @@ def build_service(settings: Settings, config: Config, raw_topics: list[str], *, 
     async def send_dead_letter(raw_value: bytes, exc: WirewatchError, stage: str, event: Any) -> None:
         message = event.message
         origin = {"topic": message.topic, "partition": message.partition, "offset": message.offset}
-        record = dead_letter(raw_value, exc, stage=stage, origin=origin, at=datetime.now(UTC))
-        await outputs[settings.deadletter_topic].send(key=message.key, value=orjson.dumps(record))
+        record = dead_letter(
+            raw_value, exc, stage=stage, origin=origin, at=datetime.now(UTC), max_original=settings.max_message_bytes
+        )
+        key = message.key if message.key is None or len(message.key) <= _MAX_KEY_BYTES else None
+        await outputs[settings.deadletter_topic].send(key=key, value=orjson.dumps(record))
         DEAD_LETTERS.labels(stage, exc.reason).inc()
         ARTICLES.labels(stage, "dead_lettered").inc()
         log.warning("record_dead_lettered", stage=stage, reason=exc.reason, error=str(exc), **origin)
@@ -126,6 +139,13 @@ def build_service(settings: Settings, config: Config, raw_topics: list[str], *, 
                 record = enricher.enrich(value, fallback_time=timestamp)
             except WirewatchError as exc:
                 await send_dead_letter(value, exc, "enrich", event)
+                continue
+            # Deliberate exception to the no-blind-except rule: anything else is a bug in the core, and
+            # letting it propagate would make Faust acknowledge the message and restart the agent, so the
+            # article would be lost. Dead-letter it (replayable once fixed), with the traceback in the log.
+            except Exception as exc:  # logged with its traceback below: not swallowed
+                log.exception("processing_failed", stage="enrich", error_type=type(exc).__name__)
+                await send_dead_letter(value, ProcessingError(exc), "enrich", event)
                 continue
             STAGE_SECONDS.labels("enrich").observe(time.perf_counter() - started)
             record["origin"] = {
@@ -145,7 +165,13 @@ def build_service(settings: Settings, config: Config, raw_topics: list[str], *, 
                 needs_rebuild["flag"] = False
                 log.info("story_index_rebuilt", stories=len(decider_box["decider"].index))
             started = time.perf_counter()
-            decision = decider_box["decider"].decide(orjson.loads(value))
+            try:
+                decision = decider_box["decider"].decide(orjson.loads(value))
+            except Exception as exc:  # as in `enrich`: a bug must not lose the article
+                log.exception("processing_failed", stage="decide", error_type=type(exc).__name__)
+                needs_rebuild["flag"] = True  # the failed call may have left the derived index half-updated
+                await send_dead_letter(value, ProcessingError(exc), "decide", stream.current_event)
+                continue
             STAGE_SECONDS.labels("decide").observe(time.perf_counter() - started)
             article = decision.article
             await outputs[settings.articles_topic].send(key=article["cluster_id"].encode(), value=orjson.dumps(article))
@@ -173,7 +199,9 @@ def watch_for_new_raw_topics(app: faust.App, settings: Settings, subscribed: lis
     @app.timer(interval=60.0)  # type: ignore[untyped-decorator]
     async def check_raw_topics() -> None:
         try:
-            current = await asyncio.wait_for(matching_topics(settings.broker_url, settings.raw_topic_pattern), 10)
+            current = await asyncio.wait_for(
+                matching_topics(settings.broker_url, settings.raw_topic_pattern, security=settings.kafka), 10
+            )
         except (TimeoutError, KafkaError) as exc:
             log.warning("raw_topic_check_failed", error=str(exc))
             return

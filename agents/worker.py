@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 import structlog
 
-from agents.kafka_io import DEADLETTER_CONFIG, ensure_topics, matching_topics
+from agents.deadletter import record_size_bound
+from agents.kafka_io import deadletter_config, ensure_topics, matching_topics
 from agents.logconfig import configure_logging, logging_dict
 from agents.resources import load_config
 from agents.service import build_service
@@ -30,7 +32,10 @@ def topic_plan(settings: Settings, alert_topics: tuple[str, ...]) -> dict[str, i
 
 def run_worker(settings: Settings, *, create_topics_only: bool = False) -> int:
     configure_logging(settings.log_level)
-    config = load_config(settings.watchlists, settings.topics_file, settings.rules_file)
+    # Everything is validated before the first connection: a bad file or setting consumes nothing.
+    config = replace(
+        load_config(settings.watchlists, settings.topics_file, settings.rules_file), limits=settings.limits()
+    )
     log.info(
         "worker_starting",
         **settings.describe(),
@@ -39,11 +44,14 @@ def run_worker(settings: Settings, *, create_topics_only: bool = False) -> int:
         topics=config.taxonomy.version,
     )
     plan = topic_plan(settings, config.rules.topics)
-    created = asyncio.run(ensure_topics(settings.broker_url, plan, {settings.deadletter_topic: DEADLETTER_CONFIG}))
+    dlq_config = deadletter_config(record_size_bound(settings.max_message_bytes))
+    created = asyncio.run(
+        ensure_topics(settings.broker_url, plan, {settings.deadletter_topic: dlq_config}, security=settings.kafka)
+    )
     log.info("topics_ready", created=created, topics=sorted(plan))
     if create_topics_only:
         return 0
-    raw_topics = asyncio.run(matching_topics(settings.broker_url, settings.raw_topic_pattern))
+    raw_topics = asyncio.run(matching_topics(settings.broker_url, settings.raw_topic_pattern, security=settings.kafka))
     log.info("raw_topics_resolved", pattern=settings.raw_topic_pattern, topics=raw_topics)
     service = build_service(settings, config, raw_topics)
 
