@@ -133,7 +133,7 @@ def build_service(settings: Settings, config: Config, raw_topics: list[str], *, 
     async def enrich(stream: faust.StreamT[bytes]) -> None:
         async for event in stream.events():
             value: bytes = event.value if isinstance(event.value, bytes) else bytes(event.value or b"")
-            timestamp = datetime.fromtimestamp(event.message.timestamp, UTC) if event.message.timestamp else None
+            timestamp = _kafka_time(event.message.timestamp)
             started = time.perf_counter()
             try:
                 record = enricher.enrich(value, fallback_time=timestamp)
@@ -191,6 +191,17 @@ def build_service(settings: Settings, config: Config, raw_topics: list[str], *, 
             ARTICLES.labels("decide", outcome).inc()
 
     return Service(app, settings, config, enrich, decide, tables, outputs, enriched)
+
+
+def _kafka_time(seconds: float | None) -> datetime | None:
+    """The message's Kafka timestamp, the event time of an article without a date; None when absent (-1)
+    or not representable (a producer may set any 64-bit value)."""
+    if seconds is None or seconds <= 0:
+        return None
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def watch_for_new_raw_topics(app: faust.App, settings: Settings, subscribed: list[str]) -> None:

@@ -64,7 +64,7 @@ class KafkaSecurity:
         return self.protocol in ("SASL_PLAINTEXT", "SASL_SSL")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class Settings:
     app_id: str = "wirewatch"
     """Faust app id: the consumer group and the prefix of internal topics."""
@@ -142,6 +142,9 @@ class Settings:
             raise ConfigError(_ENV_SOURCE, None, "WIREWATCH_KAFKA_SECURITY_PROTOCOL", problem)
         if not 6 <= self.session_timeout <= 90:  # the broker's minimum; Faust's request timeout
             raise ConfigError(_ENV_SOURCE, None, "WIREWATCH_SESSION_TIMEOUT_S", "must be between 6 and 90 seconds")
+
+    def __repr__(self) -> str:
+        return f"Settings({', '.join(f'{name}={value!r}' for name, value in self.describe().items())})"
 
     def limits(self) -> Limits:
         """The core's input limits."""

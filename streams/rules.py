@@ -68,16 +68,34 @@ class AlertState:
     fired_at: datetime
     clusters: tuple[str, ...]
     sources: tuple[str, ...]
+    articles: tuple[str, ...] = ()
+    """The article behind each message sent (`new`, then each `update`), in step with `sources`: a
+    redelivered article finds its own message here and repeats it, whatever else reached the tables."""
 
     def to_state(self) -> dict[str, object]:
-        return {"id": self.alert_id, "t": self.fired_at.isoformat(), "c": list(self.clusters), "s": list(self.sources)}
+        return {
+            "id": self.alert_id,
+            "t": self.fired_at.isoformat(),
+            "c": list(self.clusters),
+            "s": list(self.sources),
+            "a": list(self.articles),
+        }
 
     @classmethod
     def from_state(cls, state: Mapping[str, object]) -> AlertState:
-        clusters, sources = state["c"], state["s"]
+        clusters, sources, articles = state["c"], state["s"], state.get("a", [])
         assert isinstance(clusters, list)
         assert isinstance(sources, list)
-        return cls(str(state["id"]), datetime.fromisoformat(str(state["t"])), tuple(clusters), tuple(sources))
+        assert isinstance(articles, list)
+        fired_at = datetime.fromisoformat(str(state["t"]))
+        return cls(str(state["id"]), fired_at, tuple(clusters), tuple(sources), tuple(articles))
+
+    def sent_for(self, article_id: str) -> tuple[str, int] | None:
+        """(kind, corroborations) of the message this article caused, if it caused one."""
+        if article_id not in self.articles:
+            return None
+        position = self.articles.index(article_id)
+        return ("new" if position == 0 else "update"), position + 1
 
 
 def group_key(rule: Rule, group: Sequence[str]) -> str:
@@ -125,17 +143,32 @@ def _match_event(rule: Rule, article: Mapping[str, object]) -> RuleMatch | None:
 
 
 def lifecycle(
-    match: RuleMatch, previous: AlertState | None, *, cluster_id: str, source: str, event_time: datetime
+    match: RuleMatch,
+    previous: AlertState | None,
+    *,
+    cluster_id: str,
+    source: str,
+    event_time: datetime,
+    article_id: str = "",
 ) -> tuple[str, AlertState] | None:
-    """("new" | "update", the group's next state), or None when the article adds nothing."""
+    """("new" | "update", the group's next state), or None when the article adds nothing.
+
+    An article that already caused a message (a redelivery) gets that kind again with the state unchanged.
+    """
     rule = match.rule
+    if article_id and previous is not None and (sent := previous.sent_for(article_id)) is not None:
+        return sent[0], previous
     if previous is None or abs(event_time - previous.fired_at) > rule.cooldown:
         alert_id = _alert_id(rule, match.group, cluster_id)
-        return "new", AlertState(alert_id, event_time, (cluster_id,), (source,))
+        return "new", AlertState(alert_id, event_time, (cluster_id,), (source,), (article_id,))
     if cluster_id in previous.clusters or source in previous.sources:
         return None  # a copy of a story already counted, or the same outlet again: not independent
     state = AlertState(
-        previous.alert_id, previous.fired_at, (*previous.clusters, cluster_id), (*previous.sources, source)
+        previous.alert_id,
+        previous.fired_at,
+        (*previous.clusters, cluster_id),
+        (*previous.sources, source),
+        (*previous.articles, article_id),
     )
     return "update", state
 
