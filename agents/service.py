@@ -76,9 +76,10 @@ def build_service(settings: Settings, config: Config, raw_topics: list[str], *, 
         # at-least-once: offsets are committed after the outputs were handed to the producer.
         processing_guarantee="at_least_once",
         broker_credentials=faust_credentials(settings.kafka),
-        # Back-pressure: at most this many messages wait per agent before Faust pauses the partition.
+        # Back-pressure: what a backlog may bring into memory (docs/RELIABILITY.md, overload).
         stream_buffer_maxsize=settings.stream_buffer_maxsize,
         broker_max_poll_records=settings.max_poll_records,
+        consumer_max_fetch_size=settings.max_fetch_bytes,
         # A dead letter carries the original message (base64): let the producer send one that large.
         producer_max_request_size=record_size_bound(settings.max_message_bytes),
         broker_session_timeout=settings.session_timeout,

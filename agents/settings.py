@@ -93,10 +93,12 @@ class Settings:
     max_body_chars: int = _LIMITS.max_body_chars
     max_headline_chars: int = _LIMITS.max_headline_chars
     max_id_chars: int = _LIMITS.max_id_chars
-    stream_buffer_maxsize: int = 1024
-    """Messages an agent may have buffered before Faust pauses fetching that partition (back-pressure)."""
-    max_poll_records: int = 500
-    """Records one fetch may hand over; with the buffer above this bounds memory under overload."""
+    stream_buffer_maxsize: int = 4096
+    """Messages an agent may have buffered before Faust pauses fetching that partition (Faust's default)."""
+    max_poll_records: int | None = None
+    """Records one poll may hand over (None: no limit, as in Faust)."""
+    max_fetch_bytes: int = 2**20
+    """Bytes one fetch may bring per partition (Faust's default, 1 MiB): what bounds memory under a backlog."""
     session_timeout: float = 30.0
     """Seconds before the group gives a silent (killed) worker's partitions to the others."""
     group_instance_id: str | None = None
@@ -241,6 +243,7 @@ _ENV: Mapping[str, tuple[str, Callable[[str], Any]]] = {
     "WIREWATCH_MAX_ID_CHARS": ("max_id_chars", _positive_int),
     "WIREWATCH_STREAM_BUFFER_MAXSIZE": ("stream_buffer_maxsize", _positive_int),
     "WIREWATCH_MAX_POLL_RECORDS": ("max_poll_records", _positive_int),
+    "WIREWATCH_MAX_FETCH_BYTES": ("max_fetch_bytes", _positive_int),
     "WIREWATCH_SESSION_TIMEOUT_S": ("session_timeout", _positive_seconds),
     "WIREWATCH_GROUP_INSTANCE_ID": ("group_instance_id", str),
     "WIREWATCH_KAFKA_SECURITY_PROTOCOL": ("kafka.protocol", _choice(SECURITY_PROTOCOLS)),

@@ -8,9 +8,22 @@ and cooldown state must have survived the fault for the verdicts and alerts to c
 
 from __future__ import annotations
 
+import asyncio
+
+import orjson
 import pytest
 
-from tests.integration.conftest import Namespace, Story, audit, has_ids, meeting_stories, messages, produce
+from tests.integration.conftest import (
+    Namespace,
+    OwnBroker,
+    Story,
+    audit,
+    free_port,
+    has_ids,
+    meeting_stories,
+    messages,
+    produce,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -77,26 +90,32 @@ async def test_sigkilled_worker_loses_and_doubles_nothing(namespace: Namespace):
 
 
 async def test_second_worker_joining_and_leaving_changes_no_verdict(namespace: Namespace):
-    """A second worker joins after the first wave and leaves (SIGTERM) after the second: partitions and the
-    decision stage move between workers, yet no article gets two verdicts and no alert is lost or doubled."""
+    """A second worker joins as a wave starts and leaves (SIGTERM) in the middle of the next: partitions and
+    the decision stage move between workers, yet no article gets two verdicts and no alert is lost or
+    doubled, and the second worker did process part of the stream."""
     stories = meeting_stories(30, seed=11)
     namespace.extra_env = FAST_FAILOVER
     namespace.start_worker(0)
+    port = free_port()
     second = None
+    enriched_by_second = 0.0
     for number, wave in enumerate(waves(stories)):
         await produce(namespace.broker, namespace.raw, messages(wave))
         ids = [a["id"] for a in wave]
-        if number == 0:
-            second = namespace.start_worker(1)
-        elif number == 1:
+        if number == 0:  # joins while this wave flows: the group rebalances under load
+            second = namespace.start_worker(1, WIREWATCH_WEB_PORT=str(port))
+            await namespace.wait_log(1, "Worker ready", timeout=60)
+        if number == 2:  # leaves while this wave flows
             assert second is not None
             await namespace.collect(namespace.articles, until=has_ids(ids, at_least=1), timeout=60)
+            enriched_by_second = namespace.metric(port, "wirewatch_articles_total", stage="enrich")
             namespace.stop_worker(second)
         await namespace.collect(namespace.articles, until=has_ids(ids), timeout=75)
 
     result, dead = await _finish(namespace, stories)
 
-    print(f"\nrebalance: {result.summary()}")
+    print(f"\nrebalance: second worker enriched {enriched_by_second:.0f}, {result.summary()}")
+    assert enriched_by_second > 0, namespace.logs()
     assert result.lost_articles == [], namespace.logs()
     assert result.verdict_conflicts == {}
     assert result.wrong_verdicts == []
@@ -104,3 +123,88 @@ async def test_second_worker_joining_and_leaving_changes_no_verdict(namespace: N
     assert result.doubled_alerts == []
     assert result.unexpected_alerts == []
     assert dead == []
+
+
+async def test_broker_restart_while_worker_runs_loses_nothing(own_broker: OwnBroker, tmp_path):
+    """The broker is stopped in the middle of a wave and started again; the worker, never restarted,
+    reconnects by itself and every article and alert comes out as in an undisturbed run."""
+    namespace = Namespace(own_broker.address, tmp_path / "ns")
+    namespace.tmp.mkdir()
+    await namespace.create_topics()
+    stories = meeting_stories(30, seed=23)
+    worker = namespace.start_worker()
+    try:
+        for number, wave in enumerate(waves(stories)):
+            await produce(namespace.broker, namespace.raw, messages(wave))
+            ids = [a["id"] for a in wave]
+            if number == 1:
+                await namespace.collect(namespace.articles, until=has_ids(ids, at_least=1), timeout=60)
+                await asyncio.to_thread(own_broker.run, "stop")
+                await asyncio.sleep(5)  # the worker sees the broker gone: fetches, commits and sends fail
+                await asyncio.to_thread(own_broker.run, "start")
+            await namespace.collect(namespace.articles, until=has_ids(ids), timeout=90)
+
+        result, dead = await _finish(namespace, stories)
+        survived = worker.poll() is None
+    finally:
+        namespace.stop_workers()
+
+    print(f"\nbroker restart: the worker ran throughout: {survived}, {result.summary()}")
+    assert survived, namespace.logs()
+    assert result.lost_articles == [], namespace.logs()
+    assert result.verdict_conflicts == {}
+    assert result.wrong_verdicts == []
+    assert result.lost_alerts == []
+    assert result.doubled_alerts == []
+    assert result.unexpected_alerts == []
+    assert dead == []
+
+
+async def test_backlog_far_larger_than_memory_budget_is_consumed_with_bounded_memory(namespace: Namespace):
+    """100 MB arrive in a few seconds while the worker handles ~100 articles/s: the consumer fetches at most
+    1 MiB per partition at a time (back-pressure), so the worker's memory grows by a fraction of the
+    backlog instead of taking all of it in, and every article still comes out."""
+    count, size = 2000, 50_000  # cheap to process (short body) but heavy to hold (a 50 kB attachment)
+    body = "Officials met in the capital on Monday to discuss grain, gas and energy prices. " * 10
+    backlog = [
+        {"id": f"ov-{i}", "headline": f"Story {i}", "body": f"{body} Ref {i}.", "published": "2024-07-03T10:00:00Z"}
+        | {"attachment": f"{i:07d}" * (size // 7)}
+        for i in range(count)
+    ]
+    worker = namespace.start_worker()
+    await namespace.wait_log(0, "Worker ready", timeout=60)
+    await asyncio.sleep(2)  # let start-up allocations settle
+    idle = peak = namespace.rss(worker)
+    raw = messages(backlog)
+    input_bytes = sum(len(value) for _, value in raw)
+    sending = asyncio.create_task(produce(namespace.broker, namespace.raw, raw))
+    seen: set[str] = set()
+    try:
+        from aiokafka import AIOKafkaConsumer
+
+        consumer = AIOKafkaConsumer(
+            namespace.articles, bootstrap_servers=namespace.broker, auto_offset_reset="earliest", group_id=None
+        )
+        await consumer.start()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 80
+        try:
+            while len(seen) < count and loop.time() < deadline:
+                namespace.check_workers()
+                batch = await consumer.getmany(timeout_ms=250)
+                seen |= {orjson.loads(m.value)["id"] for ms in batch.values() for m in ms}
+                peak = max(peak, namespace.rss(worker))
+        finally:
+            await consumer.stop()
+        await sending
+    finally:
+        namespace.stop_workers()
+        await namespace.delete_topics()
+
+    growth = peak - idle
+    print(
+        f"\noverload: backlog {count} messages, {input_bytes / 1e6:.0f} MB; worker RSS idle {idle / 2**20:.0f} MiB, "
+        f"peak {peak / 2**20:.0f} MiB (+{growth / 2**20:.0f} MiB); articles out {len(seen)}"
+    )
+    assert len(seen) == count
+    assert growth < 0.4 * input_bytes
