@@ -13,7 +13,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
-from agents.settings import KafkaSecurity
+from agents.settings import KafkaSecurity, setting_error
 from streams.errors import ConfigError
 
 __all__ = [
@@ -89,7 +89,7 @@ def ssl_context(security: KafkaSecurity) -> ssl.SSLContext:
 
 
 def _tls_error(variable: str, exc: Exception) -> ConfigError:
-    return ConfigError("environment", None, variable, f"cannot build the TLS context: {exc}")
+    return setting_error(variable, f"cannot build the TLS context: {exc}")
 
 
 def bootstrap(broker_url: str) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 from streams.article import Limits
 from streams.errors import ConfigError
 
-__all__ = ["KafkaSecurity", "Secret", "Settings"]
+__all__ = ["KafkaSecurity", "Secret", "Settings", "setting_error"]
 
 SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
@@ -158,6 +158,11 @@ class Settings:
         described["broker_url"] = _USERINFO.sub(f"{_REDACTED}@", self.broker_url)
         described |= {f"kafka_{f.name}": str(getattr(self.kafka, f.name)) for f in fields(self.kafka)}
         return described
+
+
+def setting_error(variable: str, problem: str) -> ConfigError:
+    """The start-up error for a setting: `environment: VARIABLE: problem`."""
+    return ConfigError(_ENV_SOURCE, None, variable, problem)
 
 
 def _paths(value: str) -> tuple[Path, ...]:

@@ -6,13 +6,14 @@ import asyncio
 from dataclasses import replace
 
 import structlog
+from aiokafka.errors import KafkaError
 
 from agents.deadletter import record_size_bound
 from agents.kafka_io import deadletter_config, ensure_topics, matching_topics
 from agents.logconfig import configure_logging, logging_dict
 from agents.resources import load_config
 from agents.service import build_service
-from agents.settings import Settings
+from agents.settings import Settings, setting_error
 
 __all__ = ["run_worker", "topic_plan"]
 
@@ -45,13 +46,19 @@ def run_worker(settings: Settings, *, create_topics_only: bool = False) -> int:
     )
     plan = topic_plan(settings, config.rules.topics)
     dlq_config = deadletter_config(record_size_bound(settings.max_message_bytes))
-    created = asyncio.run(
-        ensure_topics(settings.broker_url, plan, {settings.deadletter_topic: dlq_config}, security=settings.kafka)
-    )
-    log.info("topics_ready", created=created, topics=sorted(plan))
-    if create_topics_only:
-        return 0
-    raw_topics = asyncio.run(matching_topics(settings.broker_url, settings.raw_topic_pattern, security=settings.kafka))
+    try:
+        created = asyncio.run(
+            ensure_topics(settings.broker_url, plan, {settings.deadletter_topic: dlq_config}, security=settings.kafka)
+        )
+        log.info("topics_ready", created=created, topics=sorted(plan))
+        if create_topics_only:
+            return 0
+        raw_topics = asyncio.run(
+            matching_topics(settings.broker_url, settings.raw_topic_pattern, security=settings.kafka)
+        )
+    except KafkaError as exc:  # wrong address or credentials, or no broker yet: one line, not a traceback
+        variable, problem = "WIREWATCH_BROKER_URL", f"cannot reach Kafka ({exc}); check it and WIREWATCH_KAFKA_*"
+        raise setting_error(variable, problem) from None
     log.info("raw_topics_resolved", pattern=settings.raw_topic_pattern, topics=raw_topics)
     service = build_service(settings, config, raw_topics)
 

@@ -24,7 +24,9 @@ import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from agents.kafka_io import ensure_topics
+from agents.deadletter import record_size_bound
+from agents.kafka_io import deadletter_config, ensure_topics
+from agents.settings import Settings
 from tests.conftest import REPO
 
 BROKER = os.environ.get("WIREWATCH_TEST_BROKER", "")
@@ -106,9 +108,11 @@ class Namespace:
             **self.extra_env,
         }
 
-    async def create_topics(self, configs: dict[str, dict[str, str]] | None = None) -> None:
+    async def create_topics(self) -> None:
         names = (self.raw, self.raw_b, self.articles, self.deadletter, self.alerts, f"{self.alerts}.energy")
-        await ensure_topics(f"kafka://{self.broker}", dict.fromkeys(names, self.partitions), configs or {})
+        # The dead-letter topic as the worker would create it: records large enough for an original at the limit.
+        dlq = {self.deadletter: deadletter_config(record_size_bound(Settings().max_message_bytes))}
+        await ensure_topics(f"kafka://{self.broker}", dict.fromkeys(names, self.partitions), dlq)
 
     async def delete_topics(self) -> None:
         """Free the shared broker's disk after a test that produced a lot."""
