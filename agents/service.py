@@ -16,6 +16,7 @@ import asyncio
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from hashlib import sha256
 from typing import Any
 
 import faust
@@ -125,7 +126,12 @@ def build_service(settings: Settings, config: Config, raw_topics: list[str], *, 
             raw_value, exc, stage=stage, origin=origin, at=datetime.now(UTC), max_original=settings.max_message_bytes
         )
         key = message.key if message.key is None or len(message.key) <= _MAX_KEY_BYTES else None
-        await outputs[settings.deadletter_topic].send(key=key, value=orjson.dumps(record))
+        try:
+            await _delivered(outputs[settings.deadletter_topic], key, record)
+        except KafkaError as refused:  # e.g. a dead-letter topic made before its record size was raised
+            log.error("dead_letter_refused", error=repr(refused), action="resent without the original bytes", **origin)
+            record |= {"original": "", "original_truncated": True, "original_sha256": sha256(raw_value).hexdigest()}
+            await _delivered(outputs[settings.deadletter_topic], key, record)
         DEAD_LETTERS.labels(stage, exc.reason).inc()
         ARTICLES.labels(stage, "dead_lettered").inc()
         log.warning("record_dead_lettered", stage=stage, reason=exc.reason, error=str(exc), **origin)
@@ -192,6 +198,14 @@ def build_service(settings: Settings, config: Config, raw_topics: list[str], *, 
             ARTICLES.labels("decide", outcome).inc()
 
     return Service(app, settings, config, enrich, decide, tables, outputs, enriched)
+
+
+async def _delivered(topic: Any, key: bytes | None, record: dict[str, object]) -> None:
+    """Send and wait for the broker's ack. Faust only logs a failed send and commits the offset anyway;
+    a dead letter is rare, so waiting costs nothing and a refused one cannot vanish."""
+    ack = await topic.send(key=key, value=orjson.dumps(record))
+    if asyncio.isfuture(ack):
+        await ack
 
 
 def _kafka_time(seconds: float | None) -> datetime | None:

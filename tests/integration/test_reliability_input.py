@@ -163,3 +163,31 @@ async def test_secrets_never_reach_the_logs(namespace: Namespace):
     assert '"kafka_sasl_password":"***"' in output
     assert '"kafka_protocol":"SASL_PLAINTEXT"' in output
     assert password not in output
+
+
+async def test_dead_letter_refused_by_an_old_topic_is_resent_without_its_bytes(broker, tmp_path):
+    """On a dead-letter topic made with the broker's default record size (~1 MB), a dead letter carrying a
+    1.5 MB original is refused; the worker waits for that refusal, logs it and sends the dead letter
+    again with reason, origin, size and SHA-256 but without the bytes, instead of losing it."""
+    namespace = Namespace(broker, tmp_path)
+    names = (namespace.raw, namespace.articles, namespace.alerts, f"{namespace.alerts}.energy", namespace.deadletter)
+    raw_config = {namespace.raw: {"max.message.bytes": str(4 * 2**20)}}
+    await ensure_topics(f"kafka://{broker}", dict.fromkeys(names, namespace.partitions), raw_config)
+    bad = b'{"id": "x", "body": "' + b"y" * 1_500_000  # unterminated JSON
+    good = orjson.dumps({"id": "after-refusal", "headline": "h", "body": "Markets rose.", "published": "2024-07-03"})
+    namespace.start_worker()
+    try:
+        await produce(broker, namespace.raw, [(b"bad", bad), (b"good", good)], partition=0, max_request_size=4 * 2**20)
+        [dead] = await namespace.collect(namespace.deadletter, until=1, timeout=60, settle=2)
+        articles = await namespace.collect(namespace.articles, until=1, timeout=30)
+        refused = namespace.count_log("dead_letter_refused")
+    finally:
+        namespace.stop_workers()
+        await namespace.delete_topics()
+
+    assert (dead["reason"], dead["original"], dead["original_truncated"]) == ("invalid_json", "", True)
+    assert dead["original_size"] == len(bad)
+    assert dead["original_sha256"] == hashlib.sha256(bad).hexdigest()
+    assert dead["origin"]["offset"] == 0
+    assert refused == 1
+    assert [a["id"] for a in articles] == ["after-refusal"]

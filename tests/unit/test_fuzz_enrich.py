@@ -168,7 +168,23 @@ well_formed = st.builds(
     dates,
     texts,
 )
-"""Nearly valid articles: reach the tagger, the detector and the decision more often."""
+"""Nearly valid articles: any date format, any source."""
+valid_dates = _moments.filter(lambda d: 1000 <= d.year < 9000).map(datetime.isoformat)
+nasty_text_articles = st.builds(
+    lambda i, headline, body, html, published: {
+        "id": f"t-{i}",
+        "headline": headline,
+        ("body_html" if html else "body"): f"{body} {MEETING} {body}",
+        "published": published,
+        "source": "Wire",
+    },
+    st.integers(0, 3),
+    texts,
+    texts,
+    st.booleans(),
+    valid_dates,
+)
+"""Valid articles with nasty text: through the cleaner, tagger, detector, dedup and alert rules."""
 
 
 @st.composite
@@ -192,6 +208,7 @@ raw_messages = st.one_of(
     json_values.map(orjson.dumps),
     article_objects.map(orjson.dumps),
     well_formed.map(orjson.dumps),
+    nasty_text_articles.map(orjson.dumps),
     corrupted(),
 )
 

@@ -258,3 +258,18 @@ async def test_ssl_without_sasl_reaches_faust(tls_files, small_config, tmp_path)
         assert consumer._client._ssl_context.check_hostname is False
     finally:
         await consumer.stop()
+
+
+def test_container_runs_as_a_non_root_user():
+    """The image's final stage switches to an unprivileged user (uid 10001) before its entry point, and
+    opens the metrics port on all interfaces only inside the container."""
+    from tests.conftest import REPO
+
+    text = (REPO / "deploy" / "docker" / "Dockerfile").read_text(encoding="utf-8")
+    final = text.split("\nFROM ")[-1]  # the runtime stage
+    users = [line.split()[1] for line in final.splitlines() if line.startswith("USER ")]
+
+    assert users == ["wirewatch:wirewatch"]
+    assert "--uid 10001" in final
+    assert final.index("USER ") < final.index("ENTRYPOINT")
+    assert "WIREWATCH_WEB_HOST=0.0.0.0" in final
