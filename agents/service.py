@@ -85,7 +85,6 @@ def build_service(settings: Settings, config: Config, raw_topics: list[str], *, 
         producer_max_request_size=record_size_bound(settings.max_message_bytes),
         broker_session_timeout=settings.session_timeout,
         broker_heartbeat_interval=settings.session_timeout / 10,
-        consumer_group_instance_id=settings.group_instance_id,
     )
     if faust_metrics:  # once per process: the sensor registers its series in the global registry
         setup_prometheus_sensors(app, name_prefix="faust")

@@ -101,8 +101,6 @@ class Settings:
     """Bytes one fetch may bring per partition (Faust's default, 1 MiB): what bounds memory under a backlog."""
     session_timeout: float = 30.0
     """Seconds before the group gives a silent (killed) worker's partitions to the others."""
-    group_instance_id: str | None = None
-    """Static group membership (e.g. the pod name): a restarted worker takes its partitions back at once."""
     kafka: KafkaSecurity = KafkaSecurity()  # frozen: sharing the default is safe
 
     @classmethod
@@ -250,7 +248,6 @@ _ENV: Mapping[str, tuple[str, Callable[[str], Any]]] = {
     "WIREWATCH_MAX_POLL_RECORDS": ("max_poll_records", _positive_int),
     "WIREWATCH_MAX_FETCH_BYTES": ("max_fetch_bytes", _positive_int),
     "WIREWATCH_SESSION_TIMEOUT_S": ("session_timeout", _positive_seconds),
-    "WIREWATCH_GROUP_INSTANCE_ID": ("group_instance_id", str),
     "WIREWATCH_KAFKA_SECURITY_PROTOCOL": ("kafka.protocol", _choice(SECURITY_PROTOCOLS)),
     "WIREWATCH_KAFKA_SASL_MECHANISM": ("kafka.sasl_mechanism", _choice(SASL_MECHANISMS)),
     "WIREWATCH_KAFKA_SASL_USERNAME": ("kafka.sasl_username", str),

@@ -56,19 +56,13 @@ async def _finish(namespace: Namespace, stories: list[Story], *, timeout: float 
     return result, dead
 
 
-@pytest.mark.parametrize("membership", ["session-timeout", "static"])
-async def test_sigkilled_worker_loses_and_doubles_nothing(namespace: Namespace, membership):
+async def test_sigkilled_worker_loses_and_doubles_nothing(namespace: Namespace):
     """The worker is SIGKILLed three times while waves of articles flow and restarted on its local state:
     every article comes out once-verdicted, every expected alert exactly once by id, and copies and
     reports after each kill are still judged against the state from before it. The restarted worker
-    gets its partitions once the killed one's session expires, or at once under static membership."""
+    gets its partitions once the killed one's session has expired."""
     stories = meeting_stories(30)
-    namespace.extra_env = (
-        FAST_FAILOVER
-        if membership == "session-timeout"
-        # Faust checks that an assignment names this worker's web URL: static members keep their port.
-        else {"WIREWATCH_GROUP_INSTANCE_ID": "worker-0", "WIREWATCH_WEB_PORT": str(free_port())}
-    )
+    namespace.extra_env = FAST_FAILOVER
     worker = namespace.start_worker()
     kills = 0
     for number, wave in enumerate(waves(stories)):
@@ -83,7 +77,7 @@ async def test_sigkilled_worker_loses_and_doubles_nothing(namespace: Namespace, 
 
     result, dead = await _finish(namespace, stories)
 
-    print(f"\nsigkill ({membership}): kills survived {kills}, {result.summary()}")
+    print(f"\nsigkill: kills survived {kills}, {result.summary()}")
     assert kills == 3
     assert result.lost_articles == [], namespace.logs()
     assert result.verdict_conflicts == {}
