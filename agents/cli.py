@@ -219,7 +219,7 @@ def _ingest(args: argparse.Namespace) -> int:
             print(f"wirewatch ingest: cannot read {path}", file=sys.stderr)
             return EXIT_USAGE
     pairs = ((_key_of(raw), raw) for _, _, raw in read_lines(args.inputs))
-    sent = asyncio.run(produce_lines(settings.broker_url, args.topic, pairs))
+    sent = asyncio.run(produce_lines(settings.broker_url, args.topic, pairs, security=settings.kafka))
     print(f"wirewatch ingest: {sent} messages to {args.topic}", file=sys.stderr)
     return 0
 
@@ -242,7 +242,11 @@ def _tail(args: argparse.Namespace) -> int:
     async def run() -> int:
         count = 0
         async for _, value in follow(
-            settings.broker_url, topics, from_beginning=args.from_beginning, idle_timeout=args.idle_timeout
+            settings.broker_url,
+            topics,
+            from_beginning=args.from_beginning,
+            idle_timeout=args.idle_timeout,
+            security=settings.kafka,
         ):
             if args.json:
                 print(value.decode("utf-8", "replace"), flush=True)

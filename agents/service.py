@@ -16,6 +16,7 @@ import asyncio
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from hashlib import sha256
 from typing import Any
 
 import faust
@@ -25,8 +26,8 @@ from aiokafka.errors import KafkaError
 from structlog.contextvars import bound_contextvars
 
 from agents.control import LiveConfig, follow
-from agents.deadletter import dead_letter
-from agents.kafka_io import matching_topics
+from agents.deadletter import ProcessingError, dead_letter, record_size_bound
+from agents.kafka_io import faust_credentials, matching_topics
 from agents.settings import Settings
 from agents.web import instrument
 from streams.errors import WirewatchError
@@ -35,6 +36,7 @@ from streams.pipeline import Config, Decider, Decision, State
 __all__ = ["Service", "build_service"]
 
 log = structlog.get_logger(__name__)
+_MAX_KEY_BYTES = 1024  # a dead letter keeps the message key only when it is small
 
 
 @dataclass
@@ -86,6 +88,15 @@ def build_service(
         table_cleanup_interval=60.0,
         # at-least-once: offsets are committed after the outputs were handed to the producer.
         processing_guarantee="at_least_once",
+        broker_credentials=faust_credentials(settings.kafka),
+        # Back-pressure: what a backlog may bring into memory (docs/RELIABILITY.md, overload).
+        stream_buffer_maxsize=settings.stream_buffer_maxsize,
+        broker_max_poll_records=settings.max_poll_records,
+        consumer_max_fetch_size=settings.max_fetch_bytes,
+        # A dead letter carries the original message (base64): let the producer send one that large.
+        producer_max_request_size=record_size_bound(settings.max_message_bytes),
+        broker_session_timeout=settings.session_timeout,
+        broker_heartbeat_interval=settings.session_timeout / 10,
     )
     # /metrics, /healthz, /readyz; Faust's own sensor once per process (its series are process-wide).
     sources = [*raw_topics, settings.enriched_topic]
@@ -129,8 +140,16 @@ def build_service(
     async def send_dead_letter(raw_value: bytes, exc: WirewatchError, stage: str, event: Any, seconds: float) -> None:
         message = event.message
         origin = {"topic": message.topic, "partition": message.partition, "offset": message.offset}
-        record = dead_letter(raw_value, exc, stage=stage, origin=origin, at=datetime.now(UTC))
-        await outputs[settings.deadletter_topic].send(key=message.key, value=orjson.dumps(record))
+        record = dead_letter(
+            raw_value, exc, stage=stage, origin=origin, at=datetime.now(UTC), max_original=settings.max_message_bytes
+        )
+        key = message.key if message.key is None or len(message.key) <= _MAX_KEY_BYTES else None
+        try:
+            await _delivered(outputs[settings.deadletter_topic], key, record)
+        except KafkaError as refused:  # e.g. a dead-letter topic made before its record size was raised
+            log.error("dead_letter_refused", error=repr(refused), action="resent without the original bytes", **origin)
+            record |= {"original": "", "original_truncated": True, "original_sha256": sha256(raw_value).hexdigest()}
+            await _delivered(outputs[settings.deadletter_topic], key, record)
         recorder.dead_lettered(stage=stage, reason=exc.reason, topic=message.topic, seconds=seconds)
         log.warning("record_dead_lettered", stage=stage, reason=exc.reason, error=str(exc))
 
@@ -140,12 +159,19 @@ def build_service(
             message = event.message
             with bound_contextvars(topic=message.topic, partition=message.partition, offset=message.offset):
                 value: bytes = event.value if isinstance(event.value, bytes) else bytes(event.value or b"")
-                timestamp = datetime.fromtimestamp(message.timestamp, UTC) if message.timestamp else None
+                timestamp = _kafka_time(message.timestamp)
                 started = time.perf_counter()
                 try:
                     record = live.enricher.enrich(value, fallback_time=timestamp)
                 except WirewatchError as exc:
                     await send_dead_letter(value, exc, "enrich", event, time.perf_counter() - started)
+                    continue
+                # Deliberate exception to the no-blind-except rule: anything else is a bug in the core, and
+                # letting it propagate would make Faust acknowledge the message and restart the agent, so the
+                # article would be lost. Dead-letter it (replayable once fixed), with the traceback in the log.
+                except Exception as exc:  # logged with its traceback below: not swallowed
+                    log.exception("processing_failed", stage="enrich", error_type=type(exc).__name__)
+                    await send_dead_letter(value, ProcessingError(exc), "enrich", event, time.perf_counter() - started)
                     continue
                 recorder.enriched(record, seconds=time.perf_counter() - started)
                 record["origin"] = {
@@ -175,7 +201,14 @@ def build_service(
             ):
                 started = time.perf_counter()
                 decider_box["decider"].config = live.config  # the version in force (control topic)
-                decision = decider_box["decider"].decide(record)
+                try:
+                    decision = decider_box["decider"].decide(record)
+                except Exception as exc:  # as in `enrich`: a bug must not lose the article
+                    log.exception("processing_failed", stage="decide", error_type=type(exc).__name__)
+                    needs_rebuild["flag"] = True  # the failed call may have left the derived index half-updated
+                    seconds = time.perf_counter() - started
+                    await send_dead_letter(value, ProcessingError(exc), "decide", stream.current_event, seconds)
+                    continue
                 seconds = time.perf_counter() - started
                 article = decision.article
                 await outputs[settings.articles_topic].send(
@@ -209,13 +242,34 @@ def _log_decision(decision: Decision, outcome: str) -> None:
         log.debug("article_decided", outcome=outcome, cluster_id=article["cluster_id"])
 
 
+async def _delivered(topic: Any, key: bytes | None, record: dict[str, object]) -> None:
+    """Send and wait for the broker's ack. Faust only logs a failed send and commits the offset anyway;
+    a dead letter is rare, so waiting costs nothing and a refused one cannot vanish."""
+    ack = await topic.send(key=key, value=orjson.dumps(record))
+    if asyncio.isfuture(ack):
+        await ack
+
+
+def _kafka_time(seconds: float | None) -> datetime | None:
+    """The message's Kafka timestamp, the event time of an article without a date; None when absent (-1)
+    or not representable (a producer may set any 64-bit value)."""
+    if seconds is None or seconds <= 0:
+        return None
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
 def watch_for_new_raw_topics(app: faust.App, settings: Settings, subscribed: list[str]) -> None:
     """Warn when a raw topic appears that this worker does not consume (it needs a restart)."""
 
     @app.timer(interval=60.0)  # type: ignore[untyped-decorator]
     async def check_raw_topics() -> None:
         try:
-            current = await asyncio.wait_for(matching_topics(settings.broker_url, settings.raw_topic_pattern), 10)
+            current = await asyncio.wait_for(
+                matching_topics(settings.broker_url, settings.raw_topic_pattern, security=settings.kafka), 10
+            )
         except (TimeoutError, KafkaError) as exc:
             log.warning("raw_topic_check_failed", error=str(exc))
             return

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 import structlog
+from aiokafka.errors import KafkaError
 
 from agents.control import CONTROL_CONFIG, LiveConfig, catch_up
-from agents.kafka_io import DEADLETTER_CONFIG, ensure_topics, matching_topics
+from agents.deadletter import record_size_bound
+from agents.kafka_io import deadletter_config, ensure_topics, matching_topics
 from agents.logconfig import configure_logging, logging_dict
 from agents.resources import load_config
 from agents.service import build_service
-from agents.settings import Settings
+from agents.settings import Settings, setting_error
 
 __all__ = ["run_worker", "topic_plan"]
 
@@ -32,7 +35,10 @@ def topic_plan(settings: Settings, alert_topics: tuple[str, ...]) -> dict[str, i
 
 def run_worker(settings: Settings, *, create_topics_only: bool = False) -> int:
     configure_logging(settings.log_level)
-    config = load_config(settings.watchlists, settings.topics_file, settings.rules_file)
+    # Everything is validated before the first connection: a bad file or setting consumes nothing.
+    config = replace(
+        load_config(settings.watchlists, settings.topics_file, settings.rules_file), limits=settings.limits()
+    )
     log.info(
         "worker_starting",
         **settings.describe(),
@@ -41,12 +47,19 @@ def run_worker(settings: Settings, *, create_topics_only: bool = False) -> int:
         topics=config.taxonomy.version,
     )
     plan = topic_plan(settings, config.rules.topics)
-    configs = {settings.deadletter_topic: DEADLETTER_CONFIG, settings.control: CONTROL_CONFIG}
-    created = asyncio.run(ensure_topics(settings.broker_url, plan, configs))
-    log.info("topics_ready", created=created, topics=sorted(plan))
-    if create_topics_only:
-        return 0
-    raw_topics = asyncio.run(matching_topics(settings.broker_url, settings.raw_topic_pattern))
+    dlq_config = deadletter_config(record_size_bound(settings.max_message_bytes))
+    configs = {settings.deadletter_topic: dlq_config, settings.control: CONTROL_CONFIG}
+    try:
+        created = asyncio.run(ensure_topics(settings.broker_url, plan, configs, security=settings.kafka))
+        log.info("topics_ready", created=created, topics=sorted(plan))
+        if create_topics_only:
+            return 0
+        raw_topics = asyncio.run(
+            matching_topics(settings.broker_url, settings.raw_topic_pattern, security=settings.kafka)
+        )
+    except KafkaError as exc:  # wrong address or credentials, or no broker yet: one line, not a traceback
+        variable, problem = "WIREWATCH_BROKER_URL", f"cannot reach Kafka ({exc}); check it and WIREWATCH_KAFKA_*"
+        raise setting_error(variable, problem) from None
     log.info("raw_topics_resolved", pattern=settings.raw_topic_pattern, topics=raw_topics)
     live = LiveConfig(config, alert_partitions=settings.partitions)
     offset = asyncio.run(_catch_up(settings, live))

@@ -107,9 +107,12 @@ class AlertV1(TypedDict, total=False):
 class DeadLetterV1(TypedDict, total=False):
     reason: str
     error: str
+    error_type: str
     stage: str
     origin: dict[str, object]
     dead_lettered_at: str
     original: str
     original_size: int
+    original_truncated: bool
+    original_sha256: str
     original_preview: str | None

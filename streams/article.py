@@ -181,18 +181,38 @@ def _source(payload: Mapping[str, object], url: str | None) -> str:
     for item in _ninjs2_items(payload, "infosources"):
         if isinstance(item.get("name"), str):
             return str(item["name"]).strip()
-    host = urlsplit(url).hostname if url else None
+    host = _hostname(url) if url else None
     return host.removeprefix("www.") if host else "unknown"
+
+
+def _hostname(url: str) -> str | None:
+    try:
+        return urlsplit(url).hostname
+    except ValueError:  # a malformed URL ("http://[::1") names no host; the article is still good
+        return None
+
+
+# Event-time arithmetic (horizons, cooldowns) must stay inside datetime's years 1-9999; no wire is
+# dated outside these, so a date beyond them is a broken field, not an article from the year 1.
+_EARLIEST = datetime(1000, 1, 1, tzinfo=UTC)
+_LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 
 
 def _published(payload: Mapping[str, object], fallback_time: datetime | None) -> datetime:
     for name in ("published", "versioncreated", "firstcreated", "contentcreated"):
         if (value := _text_field(payload, name)) is not None:
-            return parse_time(value)
+            return _plausible(parse_time(value), name)
     if fallback_time is None:
         msg = "no `published`/`versioncreated` and no fallback event time"
         raise InvalidArticle(msg, reason="missing_published")
-    return fallback_time
+    return _plausible(fallback_time, "fallback event time")
+
+
+def _plausible(moment: datetime, name: str) -> datetime:
+    if not _EARLIEST <= moment < _LATEST:
+        msg = f"{name} {moment.isoformat()} is outside the years {_EARLIEST.year}-{_LATEST.year - 1}"
+        raise InvalidArticle(msg, reason="invalid_published")
+    return moment
 
 
 def content_hash(article: Article) -> str:

@@ -100,8 +100,9 @@ class Decision:
     alerts: tuple[Record, ...]
     redelivered: bool = False
     """The same article (id and content) was decided before: the same outputs repeat (the same alert
-    ids, so consumers drop them), state is unchanged. Repeating rather than suppressing the alerts
-    means a crash between the state write and the alert send cannot lose an alert."""
+    ids, so consumers drop them) and state is unchanged, unless a crash kept the verdict but lost the
+    alert state, which is then written. Repeating rather than suppressing the alerts means a crash
+    between the state writes and the alert send cannot lose an alert."""
 
 
 class Decider:
@@ -135,16 +136,16 @@ class Decider:
         if seen is not None and seen.get("h") == enriched["content_hash"]:
             verdict = DedupVerdict(seen["c"], seen.get("d"), seen.get("m"))
             cluster = self.state.clusters.get(verdict.cluster_id) or _new_cluster(enriched, published)
-            return Decision(_article_record(enriched, verdict, cluster), tuple(seen.get("a", ())), redelivered=True)
+            record = _article_record(enriched, verdict, cluster)
+            # The alert table, not this entry, says which messages the article caused: after a crash the
+            # two tables' changelogs may each hold a different part of the last writes.
+            return Decision(record, tuple(self._alerts(record, published)), redelivered=True)
         self._expire(published)
         fp = enriched["fingerprint"]
         verdict = self._dedup(enriched, fp, published)
         cluster = self._count_in_cluster(enriched, verdict, published)
         record = _article_record(enriched, verdict, cluster)
-        alerts = tuple(self._alerts(record, published))
-        if alerts:  # kept with the verdict so that a redelivery repeats them (rare: one more write)
-            self.state.articles[article_id] = {**self.state.articles[article_id], "a": list(alerts)}
-        return Decision(record, alerts)
+        return Decision(record, tuple(self._alerts(record, published)))
 
     def _dedup(self, enriched: Record, fp: Record, published: datetime) -> DedupVerdict:
         fingerprint_ = Fingerprint(fp["exact"], tuple(fp["signature"]), int(fp["shingles"]))
@@ -183,14 +184,22 @@ class Decider:
                 stored = self.state.alerts.get(key)
                 previous = AlertState.from_state(stored) if stored is not None else None
                 kind, state = lifecycle(
-                    match, previous, cluster_id=record["cluster_id"], source=record["source"], event_time=published
+                    match,
+                    previous,
+                    cluster_id=record["cluster_id"],
+                    source=record["source"],
+                    event_time=published,
+                    article_id=record["id"],
                 )
-                if state is not None and state != previous:
+                if state is not None and state != previous:  # a redelivery repeats its message, writes nothing
                     self.state.alerts[key] = state.to_state()
-                if kind == "new":
-                    heappush(self._expiry, (published, "alerts", key))
+                    if kind == "new":
+                        heappush(self._expiry, (published, "alerts", key))
                 if kind is not None and state is not None:
-                    yield _alert_record(kind, match, state, record, published, self.config.rules.version)
+                    _, corroborations = state.sent_for(record["id"]) or (kind, len(state.sources))
+                    yield _alert_record(
+                        kind, match, state, record, published, self.config.rules.version, corroborations
+                    )
 
     def _expire(self, now: datetime) -> None:
         """Drop state older than its horizon, measured from the highest event time seen."""
@@ -210,8 +219,14 @@ class Decider:
                 del tables[table][key]
 
 
-def _alert_record(
-    kind: str, match: RuleMatch, state: AlertState, record: Record, published: datetime, rules_version: str
+def _alert_record(  # the message gathers all of these
+    kind: str,
+    match: RuleMatch,
+    state: AlertState,
+    record: Record,
+    published: datetime,
+    rules_version: str,
+    corroborations: int,
 ) -> Record:
     """The alert message: what fired (rule and version), for whom, why (evidence spans), from where."""
     rule = match.rule
@@ -231,8 +246,8 @@ def _alert_record(
         "published": record["published"],
         "entities": [{"id": i, "name": names.get(i, i)} for i in match.entity_ids],
         "evidence": [dict(span) for span in match.evidence],
-        "corroborations": len(state.sources),
-        "sources": list(state.sources),
+        "corroborations": corroborations,  # as of this message: a redelivery repeats it unchanged
+        "sources": list(state.sources[:corroborations]),
         "rules_version": rules_version,
         "watchlist_version": record["versions"]["watchlist"],
     }

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from streams.config import Node
@@ -101,6 +101,9 @@ class AlertState:
     sources: tuple[str, ...]
     last_seen: Mapping[str, datetime] = field(default_factory=dict)
     """Source → event time of its latest report of this group (for `same_source_repeat`)."""
+    articles: tuple[str, ...] = ()
+    """The article behind each message sent (`new`, then each `update`), in step with `sources`: a
+    redelivered article finds its own message here and repeats it, whatever else reached the tables."""
 
     def to_state(self) -> dict[str, object]:
         return {
@@ -109,16 +112,27 @@ class AlertState:
             "c": list(self.clusters),
             "s": list(self.sources),
             "l": {source: when.isoformat() for source, when in self.last_seen.items()},
+            "a": list(self.articles),
         }
 
     @classmethod
     def from_state(cls, state: Mapping[str, object]) -> AlertState:
         clusters, sources, last = state["c"], state["s"], state.get("l") or {}
+        articles = state.get("a") or []
         assert isinstance(clusters, list)
         assert isinstance(sources, list)
         assert isinstance(last, dict)
+        assert isinstance(articles, list)
         seen = {str(k): datetime.fromisoformat(str(v)) for k, v in last.items()}
-        return cls(str(state["id"]), datetime.fromisoformat(str(state["t"])), tuple(clusters), tuple(sources), seen)
+        fired_at = datetime.fromisoformat(str(state["t"]))
+        return cls(str(state["id"]), fired_at, tuple(clusters), tuple(sources), seen, tuple(articles))
+
+    def sent_for(self, article_id: str) -> tuple[str, int] | None:
+        """(kind, corroborations) of the message this article caused, if it caused one."""
+        if article_id not in self.articles:
+            return None
+        position = self.articles.index(article_id)
+        return ("new" if position == 0 else "update"), position + 1
 
 
 def group_key(rule: Rule, group: Sequence[str]) -> str:
@@ -173,11 +187,20 @@ def _match_event(rule: Rule, article: Mapping[str, object], event: Mapping[str, 
 
 
 def lifecycle(
-    match: RuleMatch, previous: AlertState | None, *, cluster_id: str, source: str, event_time: datetime
+    match: RuleMatch,
+    previous: AlertState | None,
+    *,
+    cluster_id: str,
+    source: str,
+    event_time: datetime,
+    article_id: str = "",
 ) -> tuple[str | None, AlertState | None]:
     """(kind, the group's next state): kind is "new", "update", or None when the article sends nothing
-    (a copy of a story already counted, or an outlet already counted reporting again)."""
+    (a copy of a story already counted, or an outlet already counted reporting again). An article that
+    already caused a message (a redelivery) gets that kind again with the state unchanged."""
     rule = match.rule
+    if article_id and previous is not None and (sent := previous.sent_for(article_id)) is not None:
+        return sent[0], previous
     if (
         previous is None
         or abs(event_time - previous.fired_at) > rule.cooldown
@@ -186,16 +209,17 @@ def lifecycle(
         if match.event is not None and match.event.get("reference"):
             return None, previous  # a meeting only referred to may corroborate an alert, not start one
         alert_id = _alert_id(rule, match.group, cluster_id)
-        return "new", AlertState(alert_id, event_time, (cluster_id,), (source,), {source: event_time})
+        return "new", AlertState(alert_id, event_time, (cluster_id,), (source,), {source: event_time}, (article_id,))
     latest = max(event_time, previous.last_seen.get(source, event_time))
     last_seen = {**previous.last_seen, source: latest}
     if cluster_id in previous.clusters or source in previous.sources:
         if rule.same_source_repeat is None or previous.last_seen.get(source) == latest:
             return None, previous
         # Nothing to send, but the outlet's latest report moves: `same_source_repeat` counts from it.
-        return None, AlertState(previous.alert_id, previous.fired_at, previous.clusters, previous.sources, last_seen)
+        return None, replace(previous, last_seen=last_seen)
     clusters, sources = (*previous.clusters, cluster_id), (*previous.sources, source)
-    return "update", AlertState(previous.alert_id, previous.fired_at, clusters, sources, last_seen)
+    articles = (*previous.articles, article_id)
+    return "update", AlertState(previous.alert_id, previous.fired_at, clusters, sources, last_seen, articles)
 
 
 def _repeat(rule: Rule, previous: AlertState, source: str, event_time: datetime) -> bool:
