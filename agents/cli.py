@@ -271,8 +271,8 @@ async def _alert_topics(settings: Settings) -> list[str]:
     from streams.rules import parse_rules
 
     rules = load_rules(settings.rules_file) if settings.rules_file else load_config().rules
-    if await matching_topics(settings.broker_url, f"^{re.escape(settings.control)}$"):
-        message = (await latest(settings.broker_url, settings.control)).get("rules")
+    if await matching_topics(settings.broker_url, f"^{re.escape(settings.control)}$", security=settings.kafka):
+        message = (await latest(settings.broker_url, settings.control, security=settings.kafka)).get("rules")
         documents = message.get("documents") if message else None
         if isinstance(documents, list) and documents:
             with contextlib.suppress(ConfigError):  # the workers rejected it too: they keep the rules above
@@ -289,7 +289,7 @@ def _config_publish(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     messages = [(kind, encode(kind, paths)) for kind, paths in chosen]  # all valid, or nothing is sent
     settings = Settings.from_env(os.environ)
-    offsets = asyncio.run(publish(settings.broker_url, settings.control, messages))
+    offsets = asyncio.run(publish(settings.broker_url, settings.control, messages, security=settings.kafka))
     for (kind, message), offset in zip(messages, offsets, strict=True):
         version = orjson.loads(message)["version"]
         print(f"wirewatch config publish: {kind} {version} -> {settings.control} (offset {offset})", file=sys.stderr)
@@ -300,7 +300,7 @@ def _config_show(args: argparse.Namespace) -> int:
     from agents.control import latest
 
     settings = Settings.from_env(os.environ)
-    found = asyncio.run(latest(settings.broker_url, settings.control))
+    found = asyncio.run(latest(settings.broker_url, settings.control, security=settings.kafka))
     if not found:
         print(f"nothing published on {settings.control}: workers use their files", file=sys.stderr)
     for kind, message in sorted(found.items()):

@@ -23,9 +23,10 @@ import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 
-from agents.kafka_io import bootstrap, ensure_topics
+from agents.kafka_io import PLAINTEXT, bootstrap, client_options, ensure_topics
 from agents.metrics import init_series, set_config_versions
 from agents.resources import parse_document
+from agents.settings import KafkaSecurity
 from streams.errors import ConfigError
 from streams.pipeline import Config, Enricher
 from streams.rules import RuleSet, parse_rules
@@ -160,11 +161,17 @@ class LiveConfig:
         init_series(config, ())  # a new rule's or entity type's series start at 0
 
 
-async def publish(broker_url: str, topic: str, messages: Sequence[tuple[str, bytes]]) -> list[int]:
+async def publish(
+    broker_url: str, topic: str, messages: Sequence[tuple[str, bytes]], *, security: KafkaSecurity = PLAINTEXT
+) -> list[int]:
     """Send (kind, message) pairs to the control topic, creating it (compacted) if needed; offsets."""
-    await ensure_topics(broker_url, {topic: 1}, {topic: CONTROL_CONFIG})
+    await ensure_topics(broker_url, {topic: 1}, {topic: CONTROL_CONFIG}, security=security)
     producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap(broker_url), acks="all", compression_type="gzip", max_request_size=_MAX_BYTES
+        bootstrap_servers=bootstrap(broker_url),
+        acks="all",
+        compression_type="gzip",
+        max_request_size=_MAX_BYTES,
+        **client_options(security),
     )
     await producer.start()
     try:
@@ -174,10 +181,10 @@ async def publish(broker_url: str, topic: str, messages: Sequence[tuple[str, byt
     return [record.offset for record in sent]
 
 
-async def catch_up(broker_url: str, topic: str, live: LiveConfig) -> int:
+async def catch_up(broker_url: str, topic: str, live: LiveConfig, *, security: KafkaSecurity = PLAINTEXT) -> int:
     """Apply the control topic from its beginning to its end at the call; the offset to follow from.
     (Bound it with `asyncio.timeout`: a broker that does not answer must not hang start-up.)"""
-    consumer = _consumer(broker_url)
+    consumer = _consumer(broker_url, security)
     await consumer.start()
     try:
         partition = TopicPartition(topic, 0)
@@ -188,18 +195,20 @@ async def catch_up(broker_url: str, topic: str, live: LiveConfig) -> int:
         while position < end:
             batch = await consumer.getmany(partition, timeout_ms=_POLL_MS)
             for message in batch.get(partition, []):
-                await apply(broker_url, live, message.value or b"", offset=message.offset)
+                await apply(broker_url, live, message.value or b"", offset=message.offset, security=security)
             position = int(await consumer.position(partition))
         return position
     finally:
         await consumer.stop()
 
 
-async def follow(broker_url: str, topic: str, live: LiveConfig, *, offset: int) -> None:
+async def follow(
+    broker_url: str, topic: str, live: LiveConfig, *, offset: int, security: KafkaSecurity = PLAINTEXT
+) -> None:
     """Apply control messages as they arrive, until cancelled. Broker errors are logged and retried."""
     partition = TopicPartition(topic, 0)
     while True:
-        consumer = _consumer(broker_url)
+        consumer = _consumer(broker_url, security)
         try:
             await consumer.start()
             consumer.assign([partition])
@@ -207,7 +216,7 @@ async def follow(broker_url: str, topic: str, live: LiveConfig, *, offset: int) 
             while True:
                 batch = await consumer.getmany(partition, timeout_ms=_POLL_MS)
                 for message in batch.get(partition, []):
-                    await apply(broker_url, live, message.value or b"", offset=message.offset)
+                    await apply(broker_url, live, message.value or b"", offset=message.offset, security=security)
                     offset = message.offset + 1
         except KafkaError as exc:
             log.warning("control_topic_unavailable", topic=topic, error=str(exc))
@@ -216,7 +225,9 @@ async def follow(broker_url: str, topic: str, live: LiveConfig, *, offset: int) 
             await consumer.stop()
 
 
-async def apply(broker_url: str, live: LiveConfig, raw: bytes, *, offset: int) -> bool:
+async def apply(
+    broker_url: str, live: LiveConfig, raw: bytes, *, offset: int, security: KafkaSecurity = PLAINTEXT
+) -> bool:
     """Validate and install one control message; False (and an error log line) when rejected."""
     try:
         prepared = live.prepare(raw)
@@ -230,25 +241,26 @@ async def apply(broker_url: str, live: LiveConfig, raw: bytes, *, offset: int) -
     if change.kind != "rules":  # building the tagger takes a moment: not on the event loop
         enricher = await asyncio.get_running_loop().run_in_executor(None, Enricher, config)
     else:
-        await ensure_topics(broker_url, dict.fromkeys(config.rules.topics, live.alert_partitions))
+        await ensure_topics(broker_url, dict.fromkeys(config.rules.topics, live.alert_partitions), security=security)
     live.install(change, config, enricher)
     log.info("config_applied", kind=change.kind, version=change.version, previous=change.previous, offset=offset)
     return True
 
 
-def _consumer(broker_url: str) -> AIOKafkaConsumer:
+def _consumer(broker_url: str, security: KafkaSecurity) -> AIOKafkaConsumer:
     # No group: every worker reads every message, and nothing is committed.
     return AIOKafkaConsumer(
         bootstrap_servers=bootstrap(broker_url),
         group_id=None,
         enable_auto_commit=False,
         max_partition_fetch_bytes=_MAX_BYTES,
+        **client_options(security),
     )
 
 
-async def latest(broker_url: str, topic: str) -> dict[str, dict[str, object]]:
+async def latest(broker_url: str, topic: str, *, security: KafkaSecurity = PLAINTEXT) -> dict[str, dict[str, object]]:
     """The latest message of each kind on the control topic (decoded, not validated), with its offset."""
-    consumer = _consumer(broker_url)
+    consumer = _consumer(broker_url, security)
     await consumer.start()
     found: dict[str, dict[str, object]] = {}
     try:

@@ -229,7 +229,7 @@ def follow_control(app: faust.App, settings: Settings, live: LiveConfig, offset:
 
     @app.task  # type: ignore[untyped-decorator]
     async def follow_control_topic() -> None:
-        await follow(settings.broker_url, settings.control, live, offset=offset)
+        await follow(settings.broker_url, settings.control, live, offset=offset, security=settings.kafka)
 
 
 def _log_decision(decision: Decision, outcome: str) -> None:

@@ -77,4 +77,4 @@ def run_worker(settings: Settings, *, create_topics_only: bool = False) -> int:
 async def _catch_up(settings: Settings, live: LiveConfig) -> int:
     """The versions published so far, applied before the first article is processed."""
     async with asyncio.timeout(60):
-        return await catch_up(settings.broker_url, settings.control, live)
+        return await catch_up(settings.broker_url, settings.control, live, security=settings.kafka)
