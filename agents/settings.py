@@ -26,7 +26,11 @@ def _positive_int(value: str) -> int:
 
 
 def _hours(value: str) -> timedelta:
-    return timedelta(hours=float(value))
+    hours = float(value)
+    if not hours > 0 or hours == float("inf"):
+        msg = "must be a positive number of hours"
+        raise ValueError(msg)
+    return timedelta(hours=hours)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +55,7 @@ class Settings:
     topics_file: Path | None = None
     rules_file: Path | None = None
     dedup_horizon: timedelta = timedelta(hours=72)
+    """How long, in event time, a story stays matchable by its copies (WIREWATCH_DEDUP_HORIZON_HOURS)."""
     log_level: str = "INFO"
 
     @classmethod

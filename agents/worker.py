@@ -30,7 +30,9 @@ def topic_plan(settings: Settings, alert_topics: tuple[str, ...]) -> dict[str, i
 
 def run_worker(settings: Settings, *, create_topics_only: bool = False) -> int:
     configure_logging(settings.log_level)
-    config = load_config(settings.watchlists, settings.topics_file, settings.rules_file)
+    config = load_config(
+        settings.watchlists, settings.topics_file, settings.rules_file, dedup_horizon=settings.dedup_horizon
+    )
     log.info(
         "worker_starting",
         **settings.describe(),

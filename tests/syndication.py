@@ -20,7 +20,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from random import Random
 
-__all__ = ["VARIATIONS", "Copy", "Story", "copies_of", "paragraphs_of", "render", "story_of", "word_count"]
+__all__ = [
+    "VARIATIONS",
+    "Copy",
+    "Story",
+    "copies_of",
+    "paragraphs_of",
+    "render",
+    "story_of",
+    "syndicate",
+    "word_count",
+]
 
 
 @dataclass(frozen=True)
@@ -156,10 +166,7 @@ def boilerplate(story: Story, rng: Random) -> Story:
 
 def headline(story: Story, rng: Random) -> Story:
     """A headline suffix, or a new headline; the old one is repeated at the top of the body."""
-    if rng.random() < 0.5:
-        new = story.headline + rng.choice(_HEADLINE_SUFFIXES)
-    else:
-        new = rng.choice(_NEW_HEADLINES)
+    new = story.headline + rng.choice(_HEADLINE_SUFFIXES) if rng.random() < 0.5 else rng.choice(_NEW_HEADLINES)
     return replace(story, headline=new, before=(*story.before, story.headline))
 
 
@@ -282,6 +289,11 @@ def _apply(story: Story, names: list[str], rng: Random) -> Story:
     for name in sorted(names, key=_ORDER.index):  # text edits first, wrapping last
         story = VARIATIONS[name](story, rng)
     return story
+
+
+def syndicate(headline_: str, body: str, names: list[str], rng: Random) -> tuple[str, str]:
+    """One copy with the named variations applied: (headline, body) as the re-publisher serves them."""
+    return render(_apply(story_of(headline_, body), names, rng))
 
 
 def copies_of(article_id: str, headline_: str, body: str, rng: Random, *, combined: int = 3) -> list[Copy]:

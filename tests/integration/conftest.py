@@ -19,7 +19,9 @@ from pathlib import Path
 
 import orjson
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.coordinator.protocol import ConsumerProtocolMemberAssignment
 
 from agents.kafka_io import ensure_topics
 from tests.conftest import REPO
@@ -56,6 +58,8 @@ class Namespace:
     uid: str = field(default_factory=lambda: uuid.uuid4().hex[:10])
     partitions: int = 4
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    extra_env: dict[str, str] = field(default_factory=dict)
+    """More variables for every worker started from now on (a horizon, Faust's BROKER_SESSION_TIMEOUT, ...)."""
 
     @property
     def raw(self) -> str:
@@ -64,6 +68,11 @@ class Namespace:
     @property
     def raw_b(self) -> str:
         return f"it{self.uid}.raw.b"
+
+    @property
+    def enriched(self) -> str:
+        """The internal topic feeding the serial decision stage (one partition)."""
+        return f"it{self.uid}.enriched"
 
     @property
     def articles(self) -> str:
@@ -92,12 +101,13 @@ class Namespace:
             "WIREWATCH_RAW_TOPIC_PATTERN": rf"^it{self.uid}\.raw\..*",
             "WIREWATCH_ARTICLES_TOPIC": self.articles,
             "WIREWATCH_DEADLETTER_TOPIC": self.deadletter,
-            "WIREWATCH_ENRICHED_TOPIC": f"it{self.uid}.enriched",
+            "WIREWATCH_ENRICHED_TOPIC": self.enriched,
             "WIREWATCH_PARTITIONS": str(self.partitions),
             "WIREWATCH_RULES_FILE": str(self.rules_file()),
             "WIREWATCH_DATA_DIR": str(self.tmp / f"worker{worker}"),
             "WIREWATCH_WEB_PORT": str(_free_port()),
             "WIREWATCH_LOG_LEVEL": "INFO",
+            **self.extra_env,
         }
 
     async def create_topics(self) -> None:
@@ -120,6 +130,63 @@ class Namespace:
         )
         self.workers.append(process)
         return process
+
+    def kill_worker(self, process: subprocess.Popen[bytes]) -> None:
+        """SIGKILL: no shutdown hooks, no final commit or flush, as when a machine dies."""
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+
+    @property
+    def group(self) -> str:
+        """The workers' consumer group (the Faust app id)."""
+        return f"it{self.uid}"
+
+    async def assignments(self) -> list[dict[str, list[int]]] | None:
+        """Per member of the workers' group, its assigned topic partitions; None unless the group is stable."""
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.broker)
+        await admin.start()
+        try:
+            responses = await admin.describe_consumer_groups([self.group])
+        finally:
+            await admin.close()
+        groups = [group for response in responses for group in response.groups]
+        if not groups or groups[0][2] != "Stable":
+            return None
+        members = []
+        for member in groups[0][5]:
+            assignment = ConsumerProtocolMemberAssignment.decode(member[-1])
+            members.append({topic: sorted(partitions) for topic, partitions in assignment.assignment})
+        return members
+
+    async def wait_for_members(self, count: int, *, timeout: float) -> list[dict[str, list[int]]]:
+        """Wait until `count` workers share the raw topics' partitions in a stable group; their assignments."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline:
+            self.check_workers()
+            members = await self.assignments()
+            if members is not None and len(members) == count and all(self.raw in m for m in members):
+                return members
+            await asyncio.sleep(0.5)
+        pytest.fail(f"{count} workers did not form a stable group in {timeout} s:\n{self.logs()}")
+
+    async def wait_committed(self, topic: str, offset: int, *, timeout: float) -> None:
+        """Wait until the workers' group committed `offset` on partition 0 of `topic` (all before it is done)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.broker)
+        await admin.start()
+        try:
+            while loop.time() < deadline:
+                self.check_workers()
+                offsets = await admin.list_consumer_group_offsets(self.group)
+                committed = offsets.get(TopicPartition(topic, 0))
+                if committed is not None and committed.offset >= offset:
+                    return
+                await asyncio.sleep(0.5)
+        finally:
+            await admin.close()
+        pytest.fail(f"offset {offset} of {topic} not committed in {timeout} s:\n{self.logs()}")
 
     def stop_workers(self) -> None:
         for process in self.workers:
