@@ -33,9 +33,16 @@ import orjson
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # the simulator lives in tests/
 
-from streams.article import Article, parse_article  # noqa: E402
+from streams.article import Article, parse_article, parse_time  # noqa: E402
 from streams.dedup import DedupPolicy, StoryEntry, StoryIndex, entry_to_state  # noqa: E402
-from streams.fingerprint import SIGNATURE_BYTES, Fingerprint, _token_hash, fingerprint, shingle_hashes  # noqa: E402
+from streams.fingerprint import (  # noqa: E402
+    SIGNATURE_BYTES,
+    Fingerprint,
+    _token_hash,
+    encode_signature,
+    fingerprint,
+    shingle_hashes,
+)
 from streams.text import fold  # noqa: E402
 from tests.syndication import copies_of  # noqa: E402
 
@@ -55,6 +62,8 @@ class Doc:
     article: Article
     fp: Fingerprint
     words: int
+    when: datetime
+    """Its real publication time where the corpus has one, else T0 (all undated articles at one instant)."""
     _shingles: frozenset[int] | None = field(default=None, repr=False)
 
     @property
@@ -93,8 +102,9 @@ def load(data: Path) -> tuple[dict[str, dict[str, Any]], dict[str, Doc]]:
                     article = parse(record)
                 except Exception:  # noqa: BLE001  # no text at all: the service dead-letters it
                     continue
+                when = parse_time(record["published"]) if record.get("published") else T0
                 docs[record["id"]] = Doc(
-                    record["id"], article, fingerprint(article.headline, article.text), len(article.text.split())
+                    record["id"], article, fingerprint(article.headline, article.text), len(article.text.split()), when
                 )
     return records, docs
 
@@ -118,10 +128,10 @@ def true_containment(a: frozenset[int], b: frozenset[int]) -> float:
 class Detector:
     name = ""
 
-    def add(self, doc_id: str, fp: Fingerprint, extra: Any) -> None:
+    def add(self, doc_id: str, fp: Fingerprint, extra: Any, when: datetime = T0) -> None:
         raise NotImplementedError
 
-    def match(self, fp: Fingerprint, extra: Any) -> tuple[str, float] | None:
+    def match(self, fp: Fingerprint, extra: Any, when: datetime = T0) -> tuple[str, float] | None:
         raise NotImplementedError
 
 
@@ -131,13 +141,13 @@ class MinHashDetector(Detector):
         self.policy = policy
         self.index = StoryIndex(policy)
 
-    def add(self, doc_id: str, fp: Fingerprint, extra: Any) -> None:
+    def add(self, doc_id: str, fp: Fingerprint, extra: Any, when: datetime = T0) -> None:
         fp = extra if isinstance(extra, Fingerprint) else fp  # a variant fingerprint (other shingle size)
-        self.index.add(StoryEntry(doc_id, doc_id, fp.exact, fp.signature, fp.shingles, T0))
+        self.index.add(StoryEntry(doc_id, doc_id, fp.exact, fp.signature, fp.shingles, when))
 
-    def match(self, fp: Fingerprint, extra: Any) -> tuple[str, float] | None:
+    def match(self, fp: Fingerprint, extra: Any, when: datetime = T0) -> tuple[str, float] | None:
         fp = extra if isinstance(extra, Fingerprint) else fp
-        verdict = self.index.match(fp, T0)
+        verdict = self.index.match(fp, when)
         if verdict is None or verdict.duplicate_of is None:
             return None
         return verdict.duplicate_of, verdict.similarity or 0.0
@@ -149,10 +159,10 @@ class ExactDetector(Detector):
     def __init__(self) -> None:
         self.seen: dict[str, str] = {}
 
-    def add(self, doc_id: str, fp: Fingerprint, extra: Any) -> None:
+    def add(self, doc_id: str, fp: Fingerprint, extra: Any, when: datetime = T0) -> None:
         self.seen.setdefault(fp.exact, doc_id)
 
-    def match(self, fp: Fingerprint, extra: Any) -> tuple[str, float] | None:
+    def match(self, fp: Fingerprint, extra: Any, when: datetime = T0) -> tuple[str, float] | None:
         hit = self.seen.get(fp.exact)
         return (hit, 1.0) if hit else None
 
@@ -180,12 +190,12 @@ class SimHashDetector(Detector):
     def feature(self, article: Article) -> int:
         return simhash(_shingle_set(article, self.shingle))
 
-    def add(self, doc_id: str, fp: Fingerprint, extra: Any) -> None:
+    def add(self, doc_id: str, fp: Fingerprint, extra: Any, when: datetime = T0) -> None:
         self.ids.append(doc_id)
         self.values.append(extra)
         self._array = None
 
-    def match(self, fp: Fingerprint, extra: Any) -> tuple[str, float] | None:
+    def match(self, fp: Fingerprint, extra: Any, when: datetime = T0) -> tuple[str, float] | None:
         if self._array is None:
             self._array = np.array(self.values, dtype=np.uint64)
         if not self.ids:
@@ -317,61 +327,85 @@ def simulate(
     factory: Callable[[], Detector],
     extra_of_article: Callable[[Article], Any],
     seed: int = 3,
+    *,
+    timed: bool = False,
 ) -> SimResult:
     """Each copy must find its original among every corpus article, and nothing else.
 
     A second index holds every article except the sampled originals: there a copy has no right
     answer but a near-copy of its original that the corpus itself holds, so any other match is a
     false merge ("leave-one-out": what would happen if the copy arrived before its original).
+
+    Time-blind by default (every article at one instant: the worst case). `timed`: articles at their
+    real publication times, each copy an hour after its original, under the detector's horizon.
     """
     everything, without = factory(), factory()
     left_out = {d.id for d in originals}
     extras = {doc.id: extra_of_article(doc.article) for doc in docs.values()}
-    for doc in docs.values():
-        everything.add(doc.id, doc.fp, extras[doc.id])
-        if doc.id not in left_out:
-            without.add(doc.id, doc.fp, extras[doc.id])
     rng = random.Random(seed)
+    copies = [(o, c) for o in originals for c in copies_of(o.id, o.article.headline, _raw_bodies[o.id], rng)]
+    # Events in time order: an article joins the index at its time, a copy is decided an hour after its original.
+    hour = timedelta(hours=1)
+    events: list[tuple[datetime, int, Any]] = [(d.when if timed else T0, 0, d) for d in docs.values()]
+    events += [(o.when + hour if timed else T0, 1, (o, c)) for o, c in copies]
+    events.sort(key=lambda e: (e[0], e[1]))
     result = SimResult()
-    for original in originals:
-        for copy in copies_of(original.id, original.article.headline, _raw_bodies[original.id], rng):
-            try:
-                article = parse_article({"id": "copy", "headline": copy.headline, "body": copy.body}, fallback_time=T0)
-            except Exception:  # noqa: BLE001
-                article = None
-            hit = alone = None
-            if article is not None:
-                fp, extra = fingerprint(article.headline, article.text), extra_of_article(article)
-                hit, alone = everything.match(fp, extra), without.match(fp, extra)
-            result.copies += 1
-            row = result.by_variation["mix of 2-8" if copy.variation.startswith("mix:") else copy.variation]
-            length = result.by_length[_bucket(original.words)]
-            row[0] += 1
-            length[0] += 1
-            if alone is not None and not _near_copy(docs, alone[0], original):
-                result.false_alone += 1
-                row[3] += 1
-                if len(result.false_alone_examples) < 10:
-                    result.false_alone_examples.append((original.id, copy.variation, alone[0], alone[1]))
-            if hit is None:
-                result.missed += 1
-                if len(result.miss_examples) < 10:
-                    result.miss_examples.append((original.id, copy.variation))
-                continue
-            if hit[0] == original.id:
-                result.found += 1
-            elif _near_copy(docs, hit[0], original):
-                result.found_near_copy += 1  # the corpus holds a near-copy of this article: a right answer
-            else:
-                result.false += 1
-                row[2] += 1
-                length[2] += 1
-                if len(result.false_examples) < 10:
-                    result.false_examples.append((original.id, copy.variation, hit[0], hit[1]))
-                continue
-            row[1] += 1
-            length[1] += 1
+    for when, kind, payload in events:
+        if kind == 0:
+            everything.add(payload.id, payload.fp, extras[payload.id], when)
+            if payload.id not in left_out:
+                without.add(payload.id, payload.fp, extras[payload.id], when)
+            continue
+        original, copy = payload
+        try:
+            article = parse_article({"id": "copy", "headline": copy.headline, "body": copy.body}, fallback_time=T0)
+        except Exception:  # noqa: BLE001
+            article = None
+        hit = alone = None
+        if article is not None:
+            fp, extra = fingerprint(article.headline, article.text), extra_of_article(article)
+            hit, alone = everything.match(fp, extra, when), without.match(fp, extra, when)
+        _score(result, docs, original, copy.variation, hit, alone)
     return result
+
+
+def _score(
+    result: SimResult,
+    docs: dict[str, Doc],
+    original: Doc,
+    variation: str,
+    hit: tuple[str, float] | None,
+    alone: tuple[str, float] | None,
+) -> None:
+    result.copies += 1
+    row = result.by_variation["mix of 2-8" if variation.startswith("mix:") else variation]
+    length = result.by_length[_bucket(original.words)]
+    row[0] += 1
+    length[0] += 1
+    if alone is not None and not _near_copy(docs, alone[0], original):
+        result.false_alone += 1
+        row[3] += 1
+        length[3] += 1
+        if len(result.false_alone_examples) < 10:
+            result.false_alone_examples.append((original.id, variation, alone[0], alone[1]))
+    if hit is None:
+        result.missed += 1
+        if len(result.miss_examples) < 10:
+            result.miss_examples.append((original.id, variation))
+        return
+    if hit[0] == original.id:
+        result.found += 1
+    elif _near_copy(docs, hit[0], original):
+        result.found_near_copy += 1  # the corpus holds a near-copy of this article: a right answer
+    else:
+        result.false += 1
+        row[2] += 1
+        length[2] += 1
+        if len(result.false_examples) < 10:
+            result.false_examples.append((original.id, variation, hit[0], hit[1]))
+        return
+    row[1] += 1
+    length[1] += 1
 
 
 def _near_copy(docs: dict[str, Doc], other_id: str, original: Doc) -> bool:
@@ -585,29 +619,71 @@ def costs(docs: dict[str, Doc], stories: int) -> None:
         )
         for i, d in enumerate(sample[:500])
     ]
-    us = median_us(lambda: [enricher.enrich(r, fallback_time=None) for r in raws], len(raws), repeat=3)
+    enrich_us = us = median_us(lambda: [enricher.enrich(r, fallback_time=None) for r in raws], len(raws), repeat=3)
     print(f"| enrich stage (parse, clean, fingerprint, tag, detect), real articles | {us:,.0f} µs/article |")
     enriched = [orjson.dumps(enricher.enrich(r, fallback_time=None)) for r in raws]
     prefill = {
         e.article_id: {"h": "x", **entry_to_state(e), "d": None, "m": None}
         for e in _random_entries(stories, rng, T0 - timedelta(hours=2), "old-")
     }
+    copies = []  # the same stories again from another outlet: half the decisions find a duplicate
+    for raw in enriched:
+        record = orjson.loads(raw)
+        copies.append(orjson.dumps(dict(record, id=f"copy-{record['id']}", source="copy", content_hash="c")))
+    stream = [x for pair in zip(enriched, copies, strict=True) for x in pair]
     runs = []
     for _ in range(3):
         decider = Decider(config, State(dict(prefill), {}, {}))
         started = time.perf_counter()
-        for raw in enriched:
+        for raw in stream:
             decider.decide(orjson.loads(raw))
-        runs.append((time.perf_counter() - started) / len(enriched) * 1e6)
+        runs.append((time.perf_counter() - started) / len(stream) * 1e6)
+    decide_us = statistics.median(runs)
     print(
-        f"| decide stage (JSON decode, dedup, clusters, rules), {stories:,} stories indexed | "
-        f"{statistics.median(runs):,.0f} µs/article |"
+        f"| decide stage (JSON decode, dedup, clusters, rules), {stories:,} stories indexed, half the articles "
+        f"copies | {decide_us:,.0f} µs/article |"
     )
+    print(f"| enrich cost / decide cost (enrich cores one decide stage keeps up with) | {enrich_us / decide_us:.1f} |")
     started = time.perf_counter()
     Decider(config, State(dict(prefill), {}, {}))
     print(
         f"| rebuild of the index from the table after a restart, {stories:,} stories | "
         f"{time.perf_counter() - started:.1f} s |"
+    )
+    del prefill
+    gc.collect()
+
+    # The whole decision stage in replay mode (state in dicts): memory per original article.
+    template = orjson.loads(enriched[0])
+    count = stories // 2
+    records = []
+    for i, entry in enumerate(_random_entries(count, rng, T0, "syn-")):
+        record = dict(template, id=entry.article_id, published=entry.published.isoformat(), content_hash=f"{i:024x}")
+        record["fingerprint"] = {"exact": entry.exact, "signature": encode_signature(entry.signature), "shingles": 300}
+        records.append(orjson.dumps(record))
+    gc.collect()
+    tracemalloc.start()
+    decider = Decider(config, State())
+    for raw in records:
+        decider.decide(orjson.loads(raw))
+    current, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    index_bytes = _index_bytes(decider.index)
+    print(
+        f"| replay-mode decision state, {count:,} original articles: memory per article (tracemalloc) | "
+        f"{current / count:,.0f} B (index {index_bytes / count:,.0f} B, tables in dicts the rest) |"
+    )
+
+
+def _index_bytes(index: StoryIndex) -> int:
+    arrays = (index._sigs, index._exact, index._published, index._shingles, index._alive, index._table.cells)
+    return (
+        sum(a.nbytes for a in arrays)
+        + sys.getsizeof(index._ids)
+        + sys.getsizeof(index._slot)
+        + sum(sys.getsizeof(i) for i in index._ids if i is not None)
+        + sys.getsizeof(index._expiry)
+        + sum(sys.getsizeof(e) for e in index._expiry)
     )
 
 
@@ -649,7 +725,9 @@ def main(argv: Iterable[str] | None = None) -> int:
     if args.only in (None, "simulator"):
         originals = pool if args.sim_articles == 0 else rng.sample(pool, min(args.sim_articles, len(pool)))
         result = simulate(docs, originals, lambda: MinHashDetector("", DedupPolicy(horizon=FOREVER)), lambda a: None)
-        print_simulation(result, len(originals), "Syndication simulator (production fingerprint and index)")
+        print_simulation(result, len(originals), "Syndication simulator, time-blind (production fingerprint and index)")
+        timed = simulate(docs, originals, lambda: MinHashDetector("", DedupPolicy()), lambda a: None, timed=True)
+        print_simulation(timed, len(originals), "Syndication simulator, real event times and the 72 h horizon")
     if args.only in (None, "compare"):
         compare(args.data, records, docs, random.Random(11).sample(pool, min(args.compare_articles, len(pool))))
     if args.only in (None, "costs"):

@@ -141,8 +141,8 @@ class _KeyTable:
         return ((keys.astype(np.uint64) * np.uint64(self.size)) >> np.uint64(32)).astype(np.intp)
 
     def _windows(self, starts: npt.NDArray[np.intp]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.uint32]]:
-        index = np.minimum(starts[:, None] + _WINDOW, self.cells.size - 1)
-        return index, self.cells[index]
+        index = starts[:, None] + _WINDOW
+        return index, self.cells.take(index, mode="clip")  # past the end reads the last cell: always empty
 
     def find(self, keys: npt.NDArray[np.uint32]) -> list[npt.NDArray[np.uint32]]:
         """Slots stored under these keys (plus the odd tag collision), possibly repeated."""
@@ -255,7 +255,7 @@ class StoryIndex:
         if count > MAX_STORIES:
             msg = f"{count} stories exceed the index's {MAX_STORIES}"
             raise ValueError(msg)
-        index._grow(count)
+        index._grow(count + max(1024, count // 4))  # room for the stories to come
         index._ids = [e.article_id for e in ordered]
         index._slot = {e.article_id: slot for slot, e in enumerate(ordered)}
         index._clusters = {slot: e.cluster_id for slot, e in enumerate(ordered) if e.cluster_id != e.article_id}
@@ -358,10 +358,10 @@ class StoryIndex:
         gives the same verdict.
         """
         exact = _exact_key(fp.exact)
-        found = np.concatenate(self._table.find(self._keys(fp.signature, exact)))
-        if found.size == 0:
+        found = self._table.find(self._keys(fp.signature, exact))
+        if not any(part.size for part in found):
             return None
-        candidates = np.unique(found).astype(np.intp)
+        candidates = np.unique(np.concatenate(found)).astype(np.intp)
         when = _micros(published)
         live = self._alive[candidates] & (np.abs(self._published[candidates] - when) <= self._horizon_us)
         candidates = candidates[live]
@@ -371,34 +371,42 @@ class StoryIndex:
             return None
         exact_hits = candidates[self._exact[candidates] == np.uint64(exact)]
         if exact_hits.size:
-            return self._verdict(self._pick(exact_hits, np.ones(exact_hits.size)), 1.0)
-        scores = self._scores(signature_array(fp.signature), fp.shingles, candidates)
-        passing = scores > 0
-        if not passing.any():
+            return self._verdict(int(exact_hits[self._best(exact_hits, np.ones(exact_hits.size))]), 1.0)
+        similarity, rank = self._scores(signature_array(fp.signature), fp.shingles, candidates)
+        passing = np.flatnonzero(similarity > 0)
+        if passing.size == 0:
             return None
-        best = self._pick(candidates[passing], scores[passing])
-        return self._verdict(best, float(scores[passing].max()))
+        best = passing[self._best(candidates[passing], rank[passing])]
+        return self._verdict(int(candidates[best]), float(similarity[best]))
 
     def _scores(
         self, signature: npt.NDArray[np.generic], shingles: int, candidates: npt.NDArray[np.intp]
-    ) -> npt.NDArray[np.float64]:
-        """The similarity each candidate reaches under the policy, 0 where it fails."""
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """Per candidate, the similarity it reaches under the policy (0 where it fails) and its rank.
+
+        The similarity is the estimated Jaccard, or for a copy that passes as truncated the estimated
+        share of the shorter text found in the longer. Candidates rank by containment plus Jaccard:
+        a teaser that is a prefix of its original outranks another story that shares its template
+        opening, even when the original passes on Jaccard and the other only on containment.
+        """
         policy = self.policy
         jaccard = np.count_nonzero(self._sigs[candidates] == signature, axis=1) / NUM_PERM
         other = self._shingles[candidates].astype(np.float64)
         smaller = np.maximum(np.minimum(other, shingles), 1.0)
         containment = np.minimum(1.0, jaccard * (other + shingles) / ((1 + jaccard) * smaller))
         contained = (jaccard >= policy.min_jaccard_for_containment) & (containment >= policy.min_containment)
-        return np.where(jaccard >= policy.min_jaccard, jaccard, np.where(contained, containment, 0.0))
+        similarity = np.where(jaccard >= policy.min_jaccard, jaccard, np.where(contained, containment, 0.0))
+        return similarity, containment + jaccard
 
-    def _pick(self, slots: npt.NDArray[np.intp], scores: npt.NDArray[np.float64]) -> int:
+    def _best(self, slots: npt.NDArray[np.intp], rank: npt.NDArray[np.float64]) -> int:
+        """Position of the best candidate: highest rank, then the earlier story, then the smaller id."""
         if slots.size == 1:
-            return int(slots[0])
-        ranked = sorted(
-            zip(scores.tolist(), slots.tolist(), strict=True),
-            key=lambda pair: (-pair[0], int(self._published[pair[1]]), self._ids[pair[1]] or ""),
+            return 0
+        order = sorted(
+            range(slots.size),
+            key=lambda i: (-round(float(rank[i]), 9), int(self._published[slots[i]]), self._ids[slots[i]] or ""),
         )
-        return int(ranked[0][1])
+        return order[0]
 
     def _verdict(self, slot: int, score: float) -> DedupVerdict:
         article_id = self._ids[slot]
