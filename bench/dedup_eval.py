@@ -317,7 +317,7 @@ def eligible(docs: dict[str, Doc], min_words: int) -> list[Doc]:
 def _bucket(words: int) -> str:
     for top, label in ((150, "100-149 words"), (300, "150-299 words"), (600, "300-599 words")):
         if words < top:
-            return label if words >= 100 else f"{words // 50 * 50}-{words // 50 * 50 + 49} words"
+            return label if words >= 100 else f"{words // 25 * 25}-{words // 25 * 25 + 24} words"
     return ">= 600 words"
 
 
@@ -597,7 +597,7 @@ def costs(docs: dict[str, Doc], stories: int) -> None:
     for entry in fresh:
         index.add(entry)
     print(
-        f"| index.add, amortised over level merges ({stories:,} stories) | "
+        f"| index.add, amortised over table rebuilds ({stories:,} stories) | "
         f"{(time.perf_counter() - started) / len(fresh) * 1e6:.0f} µs |"
     )
     index = StoryIndex(DedupPolicy())
@@ -703,7 +703,9 @@ def main(argv: Iterable[str] | None = None) -> int:
     )
     parser.add_argument("--compare-articles", type=int, default=600, help="simulator sample in the comparison")
     parser.add_argument("--stories", type=int, default=100_000, help="index size for the memory and cost figures")
+    parser.add_argument("--min-words", type=int, default=100, help="shortest original the simulator copies")
     args = parser.parse_args(list(argv) if argv is not None else None)
+    globals()["MIN_WORDS"] = args.min_words  # one knob for every section
 
     started = time.perf_counter()
     records, docs = load(args.data)
@@ -713,6 +715,8 @@ def main(argv: Iterable[str] | None = None) -> int:
         f"in {time.perf_counter() - started:.0f} s; policy {DedupPolicy()}"
     )
     pool = eligible(docs, MIN_WORDS)
+    if args.min_words < 100:  # a look at short items: only those under 100 words
+        pool = [d for d in pool if d.words < 100]
     rng = random.Random(7)
     if args.only in (None, "pairs"):
         rows = eval_pairs(args.data, records, docs, lambda: MinHashDetector("", DedupPolicy(horizon=FOREVER)))

@@ -120,8 +120,12 @@ class Namespace:
             if process.poll() is not None and process.returncode not in (0, -signal.SIGKILL):
                 pytest.fail(f"worker exited with {process.returncode}:\n{self.logs()}")
 
-    async def collect(self, topic: str, *, until: int, timeout: float, settle: float = 0.0) -> list[dict[str, object]]:
-        return await collect(self.broker, topic, until=until, timeout=timeout, settle=settle, check=self.check_workers)
+    async def collect(
+        self, topic: str, *, until: int, timeout: float, settle: float = 0.0, distinct: str | None = None
+    ) -> list[dict[str, object]]:
+        return await collect(
+            self.broker, topic, until=until, timeout=timeout, settle=settle, check=self.check_workers, distinct=distinct
+        )
 
     def start_worker(self, worker: int = 0) -> subprocess.Popen[bytes]:
         log = (self.tmp / f"worker{worker}.log").open("ab")
@@ -237,9 +241,11 @@ async def collect(
     timeout: float,
     settle: float = 0.0,
     check: Callable[[], None] = lambda: None,
+    distinct: str | None = None,
 ) -> list[dict[str, object]]:
     """Read `topic` from the start until `until` records arrived (or `timeout`), then `settle` seconds more
-    so that an extra, unwanted record would be seen too."""
+    so that an extra, unwanted record would be seen too. With `distinct`, count records with distinct values
+    of that field (at-least-once delivery may repeat a record around a rebalance)."""
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=broker, auto_offset_reset="earliest", group_id=None)
     await consumer.start()
     records: list[dict[str, object]] = []
@@ -251,7 +257,8 @@ async def collect(
             check()
             batch = await consumer.getmany(timeout_ms=500)
             records.extend(orjson.loads(m.value) for ms in batch.values() for m in ms)
-            if settle_until is None and len(records) >= until:
+            arrived = len({str(r.get(distinct)) for r in records}) if distinct else len(records)
+            if settle_until is None and arrived >= until:
                 settle_until = loop.time() + settle
     finally:
         await consumer.stop()
