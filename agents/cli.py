@@ -152,7 +152,8 @@ def _replay(args: argparse.Namespace) -> int:
         if str(path) != STDIN and (not path.is_file() or not os.access(path, os.R_OK)):
             print(f"wirewatch replay: cannot read {path}", file=sys.stderr)
             return EXIT_USAGE
-    config = load_config(args.watchlist or (), args.topics, args.rules)
+    horizon = Settings.from_env(os.environ).dedup_horizon  # the service's setting, so a replay gives its answers
+    config = load_config(args.watchlist or (), args.topics, args.rules, dedup_horizon=horizon)
     recorder, server = None, None
     if args.metrics_port is not None:
         try:

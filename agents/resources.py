@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from importlib import resources
 from pathlib import Path
 from typing import TypeVar
@@ -16,6 +17,7 @@ import orjson
 import yaml
 
 from streams.config import Doc, Node
+from streams.dedup import DedupPolicy
 from streams.errors import ConfigError
 from streams.pipeline import Config
 from streams.rules import RuleSet, parse_rules
@@ -63,12 +65,19 @@ def load_rules(path: Path) -> RuleSet:
     return _load(path, parse_rules)
 
 
-def load_config(watchlists: Sequence[Path] = (), topics: Path | None = None, rules: Path | None = None) -> Config:
-    """The core's configuration; defaults are the files shipped in `agents/defaults/`."""
+def load_config(
+    watchlists: Sequence[Path] = (),
+    topics: Path | None = None,
+    rules: Path | None = None,
+    *,
+    dedup_horizon: timedelta | None = None,
+) -> Config:
+    """The core's configuration; defaults are the files shipped in `agents/defaults/` and a 72 h dedup horizon."""
     return Config(
         watchlist=load_watchlists(list(watchlists) or [default_path("watchlist.json")]),
         taxonomy=load_taxonomy(topics or default_path("topics.yaml")),
         rules=load_rules(rules or default_path("rules.yaml")),
+        dedup=DedupPolicy() if dedup_horizon is None else DedupPolicy(horizon=dedup_horizon),
     )
 
 

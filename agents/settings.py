@@ -89,6 +89,7 @@ class Settings:
     topics_file: Path | None = None
     rules_file: Path | None = None
     dedup_horizon: timedelta = timedelta(hours=72)
+    """How long, in event time, a story stays matchable by its copies (WIREWATCH_DEDUP_HORIZON_HOURS)."""
     log_level: str = "INFO"
     max_message_bytes: int = _LIMITS.max_message_bytes
     """A raw message larger than this is dead-lettered unread (and its dead letter keeps this many bytes)."""
@@ -190,7 +191,11 @@ def _positive_seconds(value: str) -> float:
 
 
 def _hours(value: str) -> timedelta:
-    return timedelta(hours=float(value))
+    hours = float(value)
+    if not hours > 0 or hours == float("inf"):
+        msg = "must be a positive number of hours"
+        raise ValueError(msg)
+    return timedelta(hours=hours)
 
 
 def _choice(options: tuple[str, ...]) -> Callable[[str], str]:

@@ -37,7 +37,10 @@ def run_worker(settings: Settings, *, create_topics_only: bool = False) -> int:
     configure_logging(settings.log_level)
     # Everything is validated before the first connection: a bad file or setting consumes nothing.
     config = replace(
-        load_config(settings.watchlists, settings.topics_file, settings.rules_file), limits=settings.limits()
+        load_config(
+            settings.watchlists, settings.topics_file, settings.rules_file, dedup_horizon=settings.dedup_horizon
+        ),
+        limits=settings.limits(),
     )
     log.info(
         "worker_starting",

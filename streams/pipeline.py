@@ -15,7 +15,7 @@ from typing import Any
 from streams.article import Article, Limits, content_hash, decode_article
 from streams.dedup import DedupPolicy, DedupVerdict, StoryEntry, StoryIndex, entry_from_state, entry_to_state
 from streams.events import MeetingEvent, detect_meetings, first_person_speaker
-from streams.fingerprint import Fingerprint, fingerprint
+from streams.fingerprint import fingerprint, fingerprint_from_record, fingerprint_to_record
 from streams.rules import AlertState, RuleMatch, RuleSet, group_key, lifecycle, match_rule
 from streams.tagger import EntityHit, Tagger
 from streams.text import sentence_spans
@@ -70,7 +70,7 @@ class Enricher:
             "published": article.published.isoformat(),
             "language": article.language,
             "content_hash": content_hash(article),
-            "fingerprint": {"exact": fp.exact, "signature": list(fp.signature), "shingles": fp.shingles},
+            "fingerprint": fingerprint_to_record(fp),
             "entities": [_entity_record(hit, article.text, day) for hit in tagging.entities],
             "topics": [
                 {"id": t.topic.id, "iptc": t.topic.iptc, "score": t.score, "terms": list(t.terms)}
@@ -148,7 +148,7 @@ class Decider:
         return Decision(record, tuple(self._alerts(record, published)))
 
     def _dedup(self, enriched: Record, fp: Record, published: datetime) -> DedupVerdict:
-        fingerprint_ = Fingerprint(fp["exact"], tuple(fp["signature"]), int(fp["shingles"]))
+        fingerprint_ = fingerprint_from_record(fp)
         article_id: str = enriched["id"]
         verdict = self.index.match(fingerprint_, published, exclude=article_id)
         seen: Record = {"h": enriched["content_hash"], "t": published.isoformat()}

@@ -53,7 +53,7 @@ _BLOCK_TAGS = frozenset(
     ]
 )
 _SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "head", "iframe", "svg"})
-_HTML_HINT = re.compile(r"<(?:p|div|br|span|a|b|i|em|strong|li|h[1-6]|html|body|figure)\b", re.I)
+_HTML_HINT = re.compile(r"<(?:p|div|br|span|a|b|i|em|strong|li|h[1-6]|html|body|figure|script|style)\b", re.I)
 
 
 class _TextExtractor(HTMLParser):
@@ -114,6 +114,7 @@ _BOILERPLATE_LINE = re.compile(
       | follow\s+us\b.* | click\s+here\b.* | sign\s+up\b.* | (?:photo|image)\s*(?:credit)?:.{0,80}
       | (?:source|kaynak|via)\s*:.{0,80} | tags?\s*:.{0,200} | all\s+rights\s+reserved.{0,80}
       | ©.{0,80} | copyright\b.{0,80} | print | e-?mail | whatsapp | facebook | twitter | x
+      | reuters? | \(?end\)?                        # a wire's sign-off line
     )$""",
     re.I | re.X,
 )
@@ -141,20 +142,42 @@ def clean_headline(headline: str) -> str:
 
 
 def _is_crumb(line: str) -> bool:
-    """Navigation or category crumbs: a few words with no sentence punctuation."""
-    return len(line.split()) <= 6 and not _SENTENCE_END.search(line)
+    """Navigation or category crumbs: a few words, no sentence punctuation, not a row of figures."""
+    words = line.split()
+    return len(words) <= 6 and not _SENTENCE_END.search(line) and sum(_has_digit(w) for w in words) < 2
+
+
+def _has_digit(word: str) -> bool:
+    return any(c.isdigit() for c in word)
 
 
 def clean_body(body: str, headline: str) -> str:
-    """Plain body text without boilerplate lines, leading crumbs, repeated headline or dateline."""
+    """Plain body text without boilerplate lines, leading crumbs, repeated headline or dateline.
+
+    Crumbs are stripped only as whole paragraphs (a line standing between blank lines): the
+    first line of hard-wrapped wire text ("Standard Oil Co and BP North America\nInc said ...")
+    is prose, and a body made only of short lines (a price table) is kept, not emptied.
+    """
     text = _tidy_paragraphs(body)
-    folded_headline = fold(clean_headline(headline)).split()
+    headlines = (fold(headline).split(), fold(clean_headline(headline)).split())
+
+    def is_headline(line: str) -> bool:  # with or without a re-publisher's suffix, on either side
+        return fold(line).split() in headlines or fold(clean_headline(line)).split() in headlines
+
     lines = [line for line in text.split("\n") if not _BOILERPLATE_LINE.match(line)]
-    while lines and (not lines[0] or _is_crumb(lines[0]) or fold(lines[0]).split() == folded_headline):
-        lines.pop(0)
-    while lines and (not lines[-1] or _is_crumb(lines[-1])):
-        lines.pop()
-    text = _MANY_NEWLINES.sub("\n\n", "\n".join(lines)).strip()
+    blocks = [b.strip("\n") for b in _MANY_NEWLINES.split("\n".join(lines))]
+    blocks = [b for b in blocks if b.strip()]
+    start, end = 0, len(blocks)
+    while start < end and "\n" not in blocks[start] and (_is_crumb(blocks[start]) or is_headline(blocks[start])):
+        start += 1
+    while end > start and "\n" not in blocks[end - 1] and _is_crumb(blocks[end - 1]):
+        end -= 1
+    kept = blocks[start:end] or blocks
+    if kept:
+        first, _, rest = kept[0].partition("\n")
+        if rest and is_headline(first):  # the headline, then the story on the next line
+            kept = [rest, *kept[1:]]
+    text = "\n\n".join(kept)
     stripped = _DATELINE.sub("", text, count=1)
     if stripped == text:
         stripped = _AGENCY_ONLY.sub("", text, count=1)

@@ -22,7 +22,9 @@ from typing import Any
 
 import orjson
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.coordinator.protocol import ConsumerProtocolMemberAssignment
 
 from agents.deadletter import record_size_bound
 from agents.kafka_io import deadletter_config, ensure_topics
@@ -62,7 +64,7 @@ class Namespace:
     partitions: int = 4
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
     extra_env: dict[str, str] = field(default_factory=dict)
-    """Settings every worker of this namespace gets on top of the defaults below."""
+    """More variables for every worker started from now on (a horizon, Faust's BROKER_SESSION_TIMEOUT, ...)."""
 
     @property
     def raw(self) -> str:
@@ -71,6 +73,11 @@ class Namespace:
     @property
     def raw_b(self) -> str:
         return f"it{self.uid}.raw.b"
+
+    @property
+    def enriched(self) -> str:
+        """The internal topic feeding the serial decision stage (one partition)."""
+        return f"it{self.uid}.enriched"
 
     @property
     def articles(self) -> str:
@@ -99,7 +106,7 @@ class Namespace:
             "WIREWATCH_RAW_TOPIC_PATTERN": rf"^it{self.uid}\.raw\..*",
             "WIREWATCH_ARTICLES_TOPIC": self.articles,
             "WIREWATCH_DEADLETTER_TOPIC": self.deadletter,
-            "WIREWATCH_ENRICHED_TOPIC": f"it{self.uid}.enriched",
+            "WIREWATCH_ENRICHED_TOPIC": self.enriched,
             "WIREWATCH_PARTITIONS": str(self.partitions),
             "WIREWATCH_RULES_FILE": str(self.rules_file()),
             "WIREWATCH_DATA_DIR": str(self.tmp / f"worker{worker}"),
@@ -132,9 +139,17 @@ class Namespace:
                 pytest.fail(f"worker exited with {process.returncode}:\n{self.logs()}")
 
     async def collect(
-        self, topic: str, *, until: int | Callable[[list[dict[str, object]]], bool], timeout: float, settle: float = 0.0
+        self,
+        topic: str,
+        *,
+        until: int | Callable[[list[dict[str, object]]], bool],
+        timeout: float,
+        settle: float = 0.0,
+        distinct: str | None = None,
     ) -> list[dict[str, object]]:
-        return await collect(self.broker, topic, until=until, timeout=timeout, settle=settle, check=self.check_workers)
+        return await collect(
+            self.broker, topic, until=until, timeout=timeout, settle=settle, check=self.check_workers, distinct=distinct
+        )
 
     def start_worker(self, worker: int = 0, **env: str) -> subprocess.Popen[bytes]:
         """`worker` numbers the data directory and log: the same number restarts with the same local state."""
@@ -197,6 +212,58 @@ class Namespace:
         """How many JSON log lines of all workers carry this event name."""
         needle = f'"event":"{event}"'.encode()
         return sum(path.read_bytes().count(needle) for path in self.tmp.glob("worker*.log"))
+
+    @property
+    def group(self) -> str:
+        """The workers' consumer group (the Faust app id)."""
+        return f"it{self.uid}"
+
+    async def assignments(self) -> list[dict[str, list[int]]] | None:
+        """Per member of the workers' group, its assigned topic partitions; None unless the group is stable."""
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.broker)
+        await admin.start()
+        try:
+            responses = await admin.describe_consumer_groups([self.group])
+        finally:
+            await admin.close()
+        groups = [group for response in responses for group in response.groups]
+        if not groups or groups[0][2] != "Stable":
+            return None
+        members = []
+        for member in groups[0][5]:
+            assignment = ConsumerProtocolMemberAssignment.decode(member[-1])
+            members.append({topic: sorted(partitions) for topic, partitions in assignment.assignment})
+        return members
+
+    async def wait_for_members(self, count: int, *, timeout: float) -> list[dict[str, list[int]]]:
+        """Wait until `count` workers share the raw topics' partitions in a stable group; their assignments."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline:
+            self.check_workers()
+            members = await self.assignments()
+            if members is not None and len(members) == count and all(self.raw in m for m in members):
+                return members
+            await asyncio.sleep(0.5)
+        pytest.fail(f"{count} workers did not form a stable group in {timeout} s:\n{self.logs()}")
+
+    async def wait_committed(self, topic: str, offset: int, *, timeout: float) -> None:
+        """Wait until the workers' group committed `offset` on partition 0 of `topic` (all before it is done)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.broker)
+        await admin.start()
+        try:
+            while loop.time() < deadline:
+                self.check_workers()
+                offsets = await admin.list_consumer_group_offsets(self.group)
+                committed = offsets.get(TopicPartition(topic, 0))
+                if committed is not None and committed.offset >= offset:
+                    return
+                await asyncio.sleep(0.5)
+        finally:
+            await admin.close()
+        pytest.fail(f"offset {offset} of {topic} not committed in {timeout} s:\n{self.logs()}")
 
     def stop_workers(self) -> None:
         for process in self.workers:
@@ -284,10 +351,18 @@ async def collect(
     timeout: float,
     settle: float = 0.0,
     check: Callable[[], None] = lambda: None,
+    distinct: str | None = None,
 ) -> list[dict[str, object]]:
     """Read `topic` from the start until `until` records arrived (or `until(records)` holds, or `timeout`),
-    then `settle` seconds more so that an extra, unwanted record would be seen too."""
-    done = until if callable(until) else (lambda records: len(records) >= until)
+    then `settle` seconds more so that an extra, unwanted record would be seen too. With `distinct`, a count
+    counts records with distinct values of that field (at-least-once delivery may repeat a record around a
+    rebalance)."""
+
+    def done(records: list[dict[str, object]]) -> bool:
+        if callable(until):
+            return until(records)
+        return (len({str(r.get(distinct)) for r in records}) if distinct else len(records)) >= until
+
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=broker, auto_offset_reset="earliest", group_id=None)
     await consumer.start()
     records: list[dict[str, object]] = []

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from streams.dedup import DedupPolicy, StoryEntry, StoryIndex, entry_from_state, entry_to_state
-from streams.fingerprint import NUM_PERM, Fingerprint, fingerprint, signature_similarity
+from streams.fingerprint import SIGNATURE_BYTES, Fingerprint, fingerprint, signature_similarity
 from streams.text import clean_body, clean_headline
 
 T0 = datetime(2024, 7, 3, 11, 0, tzinfo=UTC)
@@ -177,7 +177,7 @@ def test_similarity_in_unit_interval_property(a, b):
     """Any two texts have a similarity in 0..1 and a full-length signature."""
     fa, fb = fingerprint("", a), fingerprint("", b)
 
-    assert len(fa.signature) == NUM_PERM
+    assert len(fa.signature) == SIGNATURE_BYTES
     assert 0.0 <= signature_similarity(fa.signature, fb.signature) <= 1.0
 
 
