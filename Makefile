@@ -9,7 +9,7 @@ help:  ## list the targets
 
 $(BIN)/wirewatch: pyproject.toml
 	python3 -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q --upgrade pip setuptools
 	$(BIN)/pip install -q -e '.[dev]'
 	@touch $@
 
