@@ -25,11 +25,15 @@ def affected(version: Version, events: list[dict[str, str]]) -> bool:
     for event in events:
         if "introduced" in event:
             inside = event["introduced"] == "0" or version >= Version(event["introduced"])
-        elif "fixed" in event and inside and version >= Version(event["fixed"]):
-            inside = False
-        elif "last_affected" in event and inside and version > Version(event["last_affected"]):
+        elif inside and _closes(version, event):
             inside = False
     return inside
+
+
+def _closes(version: Version, event: dict[str, str]) -> bool:
+    if "fixed" in event:
+        return version >= Version(event["fixed"])
+    return "last_affected" in event and version > Version(event["last_affected"])
 
 
 def main() -> int:
