@@ -14,7 +14,7 @@ import socket
 import subprocess
 import sys
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -32,6 +32,7 @@ from agents.settings import Settings
 from tests.conftest import REPO
 
 BROKER = os.environ.get("WIREWATCH_TEST_BROKER", "")
+_PROBE_WORDS = [f"{a}{b}" for a in ("ka", "lo", "mi", "nu", "pe", "ra", "si", "to", "vu", "ze") for b in range(200)]
 
 
 def _answers(address: str) -> bool:
@@ -142,14 +143,43 @@ class Namespace:
         self,
         topic: str,
         *,
-        until: int | Callable[[list[dict[str, object]]], bool],
+        until: int | Callable[[list[dict[str, object]]], bool] = 0,
         timeout: float,
         settle: float = 0.0,
-        distinct: str | None = None,
+        ids: Collection[str] = (),
     ) -> list[dict[str, object]]:
         return await collect(
-            self.broker, topic, until=until, timeout=timeout, settle=settle, check=self.check_workers, distinct=distinct
+            self.broker, topic, until=until, timeout=timeout, settle=settle, check=self.check_workers, ids=ids
         )
+
+    async def wait_until_flowing(self, *, timeout: float) -> set[str]:
+        """Send a probe article to every raw partition, again every few seconds until each comes out on the
+        articles topic; return the probe ids. Then every worker is past its last rebalance and every raw
+        partition is read. Until then a message can be skipped: Faust drops the records buffered when a
+        rebalance starts, and for a partition with no committed offset yet `seek_to_committed` does not seek
+        back (aiokafka seeks only to a committed offset > 0)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        missing = {(topic, p): "" for topic in (self.raw, self.raw_b) for p in range(self.partitions)}
+        probes: set[str] = set()
+        attempt = 0
+        while missing and loop.time() < deadline:
+            attempt += 1
+            for topic, partition in list(missing):
+                probe = f"probe-{topic}-{partition}-{attempt}"
+                words = random.Random(probe).choices(_PROBE_WORDS, k=40)
+                body = f"Probe {attempt} for {topic} partition {partition}: {' '.join(words)}."
+                value = orjson.dumps(
+                    {"id": probe, "headline": "Probe", "body": body, "published": "2020-01-01T00:00:00Z"}
+                )
+                await produce(self.broker, topic, [(probe.encode(), value)], partition=partition)
+                missing[(topic, partition)] = probe
+                probes.add(probe)
+            seen = {str(r["id"]) for r in await self.collect(self.articles, ids=missing.values(), timeout=5)}
+            missing = {tp: probe for tp, probe in missing.items() if probe not in seen}
+        if missing:
+            pytest.fail(f"no article came through raw partitions {sorted(missing)} in {timeout} s:\n{self.logs()}")
+        return probes
 
     def start_worker(self, worker: int = 0, **env: str) -> subprocess.Popen[bytes]:
         """`worker` numbers the data directory and log: the same number restarts with the same local state."""
@@ -351,17 +381,18 @@ async def collect(
     timeout: float,
     settle: float = 0.0,
     check: Callable[[], None] = lambda: None,
-    distinct: str | None = None,
+    ids: Collection[str] = (),
 ) -> list[dict[str, object]]:
-    """Read `topic` from the start until `until` records arrived (or `until(records)` holds, or `timeout`),
-    then `settle` seconds more so that an extra, unwanted record would be seen too. With `distinct`, a count
-    counts records with distinct values of that field (at-least-once delivery may repeat a record around a
-    rebalance)."""
+    """Read `topic` from the start until `until` records arrived (or `until(records)` holds), or with `ids`
+    until records with all these ids arrived (or `timeout`), then `settle` seconds more so that an extra,
+    unwanted record would be seen too."""
 
     def done(records: list[dict[str, object]]) -> bool:
+        if ids:
+            return set(ids) <= {str(r.get("id")) for r in records}
         if callable(until):
             return until(records)
-        return (len({str(r.get(distinct)) for r in records}) if distinct else len(records)) >= until
+        return len(records) >= until
 
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=broker, auto_offset_reset="earliest", group_id=None)
     await consumer.start()

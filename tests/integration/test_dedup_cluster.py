@@ -56,13 +56,16 @@ async def test_copies_on_other_partitions_topics_and_workers_join_their_story(na
     for member in (first, second):  # each worker holds partitions of both raw topics
         assert member.get(namespace.raw), (first, second)
         assert member.get(namespace.raw_b), (first, second)
+    probes = await namespace.wait_until_flowing(timeout=120)
+    assert await namespace.assignments() in ([first, second], [second, first])  # no rebalance since
 
     originals = [_original(r, T0) for r in (poland_1, poland_2, macron_kremlin, macron_kyiv)]
     for i, (key, value) in enumerate(originals):  # all on the first worker's partitions of topic a
         raw_partitions = first[namespace.raw]
         await produce(namespace.broker, namespace.raw, [(key.encode(), value)], partition=raw_partitions[i % 2 - 1])
-    seen = await namespace.collect(namespace.articles, until=4, timeout=120, distinct="id")
-    assert {r["id"] for r in seen} == {key for key, _ in originals}, namespace.logs()
+    wanted = {key for key, _ in originals}
+    seen = await namespace.collect(namespace.articles, ids=wanted, timeout=60)
+    assert {r["id"] for r in seen} - probes == wanted, namespace.logs()
 
     hour = timedelta(hours=1)
     a, b = namespace.raw, namespace.raw_b
@@ -78,8 +81,9 @@ async def test_copies_on_other_partitions_topics_and_workers_join_their_story(na
     ]
     for topic, partition, key, value in copies:
         await produce(namespace.broker, topic, [(key.encode(), value)], partition=partition)
-    articles = _latest(await namespace.collect(namespace.articles, until=9, timeout=120, distinct="id"))
-    assert len(articles) == 9, namespace.logs()
+    wanted |= {copy_id for _, _, copy_id, _ in copies}
+    articles = _latest(await namespace.collect(namespace.articles, ids=wanted, timeout=60))
+    assert set(articles) - probes == wanted, namespace.logs()
 
     for original, _ in originals:
         assert (articles[original]["cluster_id"], articles[original]["duplicate_of"]) == (original, None)
@@ -102,7 +106,7 @@ async def test_copies_on_other_partitions_topics_and_workers_join_their_story(na
 
     late = _copy(macron_kyiv, "late-4", "Unian", ["boilerplate"], T0 + 25 * hour)  # the horizon is 24 h
     await produce(namespace.broker, namespace.raw_b, [(b"late-4", late)], partition=second[namespace.raw_b][0])
-    articles = _latest(await namespace.collect(namespace.articles, until=10, timeout=120, distinct="id"))
+    articles = _latest(await namespace.collect(namespace.articles, ids=[*wanted, "late-4"], timeout=60))
     assert (articles["late-4"]["cluster_id"], articles["late-4"]["duplicate_of"]) == ("late-4", None)
 
 
@@ -121,7 +125,7 @@ async def test_worker_killed_and_restarted_still_recognises_a_copy(namespace: Na
     worker = namespace.start_worker(0)
     first_copy = _copy(release, "m5-1", "M5 Dergi", ["boilerplate", "headline", "truncate"], T0 + timedelta(hours=5))
     await produce(namespace.broker, namespace.raw_b, [(b"m5-1", first_copy)], partition=3)
-    articles = _latest(await namespace.collect(namespace.articles, until=2, timeout=120, distinct="id"))
+    articles = _latest(await namespace.collect(namespace.articles, ids=[key, "m5-1"], timeout=120))
     assert (articles["m5-1"]["cluster_id"], articles["m5-1"]["duplicate_of"]) == (key, key), namespace.logs()
     assert articles["m5-1"]["cluster_size"] == 2
     await namespace.wait_committed(namespace.enriched, 2, timeout=60)
@@ -130,7 +134,7 @@ async def test_worker_killed_and_restarted_still_recognises_a_copy(namespace: Na
     namespace.start_worker(1)  # another data directory: nothing local survives
     second_copy = _copy(release, "sabah-2", "Daily Sabah", ["html", "ascii_fold", "typos"], T0 + timedelta(hours=9))
     await produce(namespace.broker, namespace.raw, [(b"sabah-2", second_copy)], partition=2)
-    articles = _latest(await namespace.collect(namespace.articles, until=3, timeout=120, distinct="id"))
+    articles = _latest(await namespace.collect(namespace.articles, ids=[key, "m5-1", "sabah-2"], timeout=120))
     assert (articles["sabah-2"]["cluster_id"], articles["sabah-2"]["duplicate_of"]) == (key, key), namespace.logs()
     assert articles["sabah-2"]["cluster_size"] == 3
     assert articles["sabah-2"]["cluster_sources"] == ["Office", "M5 Dergi", "Daily Sabah"]

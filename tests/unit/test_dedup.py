@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 from streams.dedup import DedupPolicy, StoryEntry, StoryIndex, entry_from_state, entry_to_state
 from streams.fingerprint import SIGNATURE_BYTES, Fingerprint, fingerprint, signature_similarity
 from streams.text import clean_body, clean_headline
+from tests.syndication import render, story_of, truncate
 
 T0 = datetime(2024, 7, 3, 11, 0, tzinfo=UTC)
 POLICY = DedupPolicy()
@@ -217,3 +219,38 @@ def test_rebuilt_index_matches_the_same(seed_text, seed_fp, press_release):
     assert [rebuilt.match(p, T0) for p in probes] == [original.match(p, T0) for p in probes]
     assert rebuilt.match(probes[0], T0) is not None
     assert sorted(e.article_id for e in rebuilt) == ["kremlin", "m5-seed"]
+
+
+def test_teaser_joins_its_own_original_not_a_release_with_the_same_template(press_release):
+    """A 40 % teaser of a Security Council release (mostly the participant list) joins its own release,
+    not another meeting's release that opens with the same list."""
+    own, sibling = press_release("kremlin-67023"), press_release("kremlin-67753")
+    headline, teaser = render(truncate(story_of(own["title"], own["body"]), random.Random(1), share=0.4))
+    index = _index_with(_entry(sibling["id"], _release_fp(sibling)), _entry(own["id"], _release_fp(own)))
+
+    verdict = index.match(_fp(headline, teaser), T0)  # own: J 0.6, C ~1; sibling: J 0.3, C 0.79
+
+    assert verdict is not None
+    assert verdict.duplicate_of == "kremlin-67023"
+
+
+def test_cleaning_keeps_the_first_line_of_hard_wrapped_wire_text():
+    """A wire body wrapped at 65 columns keeps its short first line: it is prose, not a crumb."""
+    body = "Standard Oil Co and BP North America\nInc said they plan to form a venture to manage the money market."
+
+    assert clean_body(body, "STANDARD OIL, BP FORM VENTURE").startswith("Standard Oil Co and BP North America")
+
+
+def test_cleaning_does_not_empty_a_price_table():
+    """A body made of short rows of figures is kept (it would otherwise be dead-lettered as empty)."""
+    body = "Shr 34 cts vs 1.19 dlrs\nNet 807,000 vs 2,858,000\nRevs 60.8 mln vs 32.9 mln"
+
+    assert clean_body(body, "ACME CORP 4TH QTR NET").split() == body.split()
+
+
+def test_cleaning_drops_the_headline_repeated_with_a_republisher_suffix():
+    """The headline at the top of the body goes, with or without the " - M5 Dergi" suffix on either side."""
+    body = "Leaders meet in Astana to discuss trade - M5 Dergi\n\nThe two leaders met in Astana on Wednesday."
+
+    assert clean_body(body, "Leaders meet in Astana to discuss trade") == "The two leaders met in Astana on Wednesday."
+    assert clean_body(body, "Leaders meet in Astana to discuss trade - M5 Dergi").startswith("The two leaders")
