@@ -33,7 +33,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from agents.resources import load_config  # noqa: E402
-from streams.article import Article, decode_article  # noqa: E402
+from streams.article import decode_article  # noqa: E402
 from streams.events import detect_meetings, first_person_speaker  # noqa: E402
 from streams.fingerprint import NUM_PERM, encode_signature, fingerprint  # noqa: E402
 from streams.pipeline import Config, Decider, Enricher, State  # noqa: E402
@@ -122,7 +122,7 @@ def cpu_path(config: Config, articles: list[dict[str, Any]], label: str, repeats
                 article.text,
                 sentence_spans(article.text),
                 tagging.mentions,
-                enricher._entities,  # noqa: SLF001  # the same map enrich_article uses
+                enricher._entities,  # the same map enrich_article uses
                 day=day,
                 speaker=speaker,
             )
@@ -196,8 +196,11 @@ def synthetic(i: int, rng: np.random.Generator, t0: datetime) -> dict[str, Any]:
         "published": (t0 + timedelta(milliseconds=150 * i)).isoformat(),
         "language": "en",
         "content_hash": f"{rng.integers(0, 2**63):016x}{i:016x}",
-        "fingerprint": {"exact": f"{rng.integers(0, 2**63):016x}{i:08x}", "signature": encode_signature(signature),
-                        "shingles": 200},
+        "fingerprint": {
+            "exact": f"{rng.integers(0, 2**63):016x}{i:08x}",
+            "signature": encode_signature(signature),
+            "shingles": 200,
+        },
         "entities": [],
         "topics": [],
         "events": [],
@@ -206,43 +209,58 @@ def synthetic(i: int, rng: np.random.Generator, t0: datetime) -> dict[str, Any]:
 
 
 def memory(config: Config, counts: list[int]) -> None:
-    """RSS and tracemalloc growth of a Decider (dict state) while indexing distinct synthetic articles;
-    then the same with the tables emptied: what stays in RAM when the tables live in RocksDB (the worker)."""
+    """RSS growth of a Decider (dict state) while indexing distinct synthetic articles (no tracemalloc: it
+    slows decide ~5x); then, on a 10k sample under tracemalloc, how much of it stays in RAM when the tables
+    are emptied, as in the worker whose tables live in RocksDB (only the index and expiry queue stay)."""
     t0 = datetime(2024, 7, 3, tzinfo=UTC)
     for count in counts:
         gc.collect()
         rng = np.random.default_rng(count)
-        tracemalloc.start()
-        before_rss, (before_traced, _) = rss(), tracemalloc.get_traced_memory()
+        records = (synthetic(i, rng, t0) for i in range(count))
+        before = rss()
         decider = Decider(config, State())
         started = time.perf_counter()
-        for i in range(count):
-            decider.decide(synthetic(i, rng, t0))
+        for record in records:
+            decider.decide(record)
         seconds = time.perf_counter() - started
         gc.collect()
-        after_rss, (after_traced, _) = rss(), tracemalloc.get_traced_memory()
-        decider.state.articles.clear()  # tables in RocksDB: only the index and expiry queue stay resident
-        decider.state.clusters.clear()
-        gc.collect()
-        resident, _ = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        stories = len(decider.index)
+        grown = rss() - before
         row(
-            f"memory, {count:,} distinct articles indexed ({stories:,} stories)",
-            f"RSS +{(after_rss - before_rss) / count:,.0f} B/article, traced +{(after_traced - before_traced) / count:,.0f}"
-            f" B/article with dict tables (replay); index + expiry queue only (worker, RocksDB tables) "
-            f"+{(resident - before_traced) / count:,.0f} B/article",
-            f"target ≤ 1,536 B; decide under tracemalloc {count / seconds:,.0f}/s",
+            f"memory, {count:,} distinct articles indexed ({len(decider.index):,} stories)",
+            f"RSS +{grown / count:,.0f} B/article (+{grown / 2**20:,.0f} MiB) with dict tables (replay mode)",
+            f"decide {count / seconds:,.0f}/s on synthetic records",
         )
         del decider
         gc.collect()
+    sample = 10_000
+    rng = np.random.default_rng(1)
+    records_list = [synthetic(i, rng, t0) for i in range(sample)]
+    gc.collect()
+    tracemalloc.start()
+    before_traced, _ = tracemalloc.get_traced_memory()
+    decider = Decider(config, State())
+    for record in records_list:
+        decider.decide(record)
+    gc.collect()
+    with_tables, _ = tracemalloc.get_traced_memory()
+    decider.state.articles.clear()
+    decider.state.clusters.clear()
+    gc.collect()
+    resident, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    row(
+        f"memory by tracemalloc, {sample:,} articles",
+        f"dict tables + index {(with_tables - before_traced) / sample:,.0f} B/article; index + expiry queue only "
+        f"(worker, tables in RocksDB) {(resident - before_traced) / sample:,.0f} B/article",
+        "target ≤ 1,536 B/article",
+    )
 
 
 # --- 3. through the broker ------------------------------------------------------------------------
 
 
 async def _read_until(
-    broker: str, topics: list[str], *, until: Callable[[int], bool], timeout: float, on: Callable[[Any], None]
+    broker: str, topics: list[str], *, until: Callable[[int], bool], within: float, on: Callable[[Any], None]
 ) -> None:
     from aiokafka import AIOKafkaConsumer
 
@@ -251,7 +269,7 @@ async def _read_until(
     )
     await consumer.start()
     seen = 0
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     try:
         while not until(seen) and time.monotonic() < deadline:
             batch = await consumer.getmany(timeout_ms=100)
@@ -294,11 +312,13 @@ async def relay(broker: str, source: str, target: str, count: int, partitions: i
         await consumer.stop()
         await producer.stop()
     stamps: list[int] = []
-    await _read_until(broker, [target], until=lambda n: n >= count, timeout=120, on=lambda m: stamps.append(m.timestamp))
+    await _read_until(broker, [target], until=lambda n: n >= count, within=120, on=lambda m: stamps.append(m.timestamp))
     return _rate(stamps)
 
 
-async def broker_runs(data: Path, config: Config, cpu_rate: float, count: int, latency_seconds: float, workers: int):
+async def broker_runs(
+    data: Path, config: Config, cpu_rate: float, count: int, latency_seconds: float, workers: int, per_second: float
+):
     from aiokafka import AIOKafkaProducer
 
     from agents.kafka_io import ensure_topics
@@ -328,9 +348,7 @@ async def broker_runs(data: Path, config: Config, cpu_rate: float, count: int, l
                 ids.add(article_id)
                 stamps.append(message.timestamp)
 
-        await _read_until(
-            broker, [namespace.articles], until=lambda _: len(ids) >= len(raw), timeout=300, on=on_article
-        )
+        await _read_until(broker, [namespace.articles], until=lambda _: len(ids) >= len(raw), within=300, on=on_article)
         if len(ids) < len(raw):
             row("end to end", f"only {len(ids)}/{len(raw)} articles out in 300 s", namespace.logs()[-500:])
             return
@@ -351,11 +369,13 @@ async def broker_runs(data: Path, config: Config, cpu_rate: float, count: int, l
         # Latency at a steady rate: Reuters articles with meeting reports that alert mixed in.
         stories = meeting_stories(40, seed=11)
         alerting = [a for s in stories for a in (s.original, s.report)]
-        fillers = reuters(data, int(200 * latency_seconds), skip=count)
+        fillers = reuters(data, int(per_second * latency_seconds), skip=count)
         day = datetime(2024, 7, 1, 8, tzinfo=UTC)
         stream: list[dict[str, Any]] = []
         for i, article in enumerate(fillers):
-            stream.append({**article, "id": f"lat-{article['id']}", "published": (day + timedelta(seconds=i)).isoformat()})
+            stream.append(
+                {**article, "id": f"lat-{article['id']}", "published": (day + timedelta(seconds=i)).isoformat()}
+            )
         step = max(1, len(stream) // (len(alerting) + 1))
         for k, article in enumerate(alerting):
             stream.insert((k + 1) * step, {**article, "id": f"lat-{article['id']}"})
@@ -381,7 +401,7 @@ async def broker_runs(data: Path, config: Config, cpu_rate: float, count: int, l
                 broker,
                 [namespace.articles, namespace.alerts, f"{namespace.alerts}.energy"],
                 until=lambda _: len(article_lat) >= len(stream),
-                timeout=latency_seconds + 60,
+                within=latency_seconds + 60,
                 on=on_output,
             )
         )
@@ -391,7 +411,7 @@ async def broker_runs(data: Path, config: Config, cpu_rate: float, count: int, l
         try:
             begin = time.monotonic()
             for i, article in enumerate(stream):
-                delay = begin + i / 200 - time.monotonic()
+                delay = begin + i / per_second - time.monotonic()
                 if delay > 0:
                     await asyncio.sleep(delay)
                 sent_at[article["id"]] = time.time()
@@ -433,6 +453,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="about a minute: smaller samples, one repeat")
     parser.add_argument("--skip-broker", action="store_true", help="only the in-process measures")
     parser.add_argument("--million", action="store_true", help="also index 1M articles (about two minutes)")
+    parser.add_argument("--rate", type=float, default=200.0, help="articles/s of the latency run")
+    parser.add_argument("--skip-cpu", action="store_true", help="skip the in-process measures (ratio not shown)")
     parser.add_argument("--workers", type=int, default=1, help="end-to-end run with this many workers")
     args = parser.parse_args()
 
@@ -440,13 +462,14 @@ def main() -> None:
     config = load_config()
     quick = args.quick
     repeats = 1 if quick else 3
-    rate = cpu_path(config, reuters(args.data, 1500 if quick else 4000), "Reuters-21578", repeats)
-    cpu_path(config, eight_kb(args.data, 200 if quick else 600), "8 KB press releases", repeats)
-    counts = [100_000] + ([1_000_000] if args.million else [])
-    memory(config, counts)
+    rate = float("nan")
+    if not args.skip_cpu:
+        rate = cpu_path(config, reuters(args.data, 1500 if quick else 4000), "Reuters-21578", repeats)
+        cpu_path(config, eight_kb(args.data, 200 if quick else 600), "8 KB press releases", repeats)
+        memory(config, [20_000 if quick else 100_000] + ([1_000_000] if args.million else []))
     if not args.skip_broker:
         asyncio.run(
-            broker_runs(args.data, config, rate, 2000 if quick else 8000, 5 if quick else 15, args.workers)
+            broker_runs(args.data, config, rate, 2000 if quick else 8000, 5 if quick else 15, args.workers, args.rate)
         )
     print(f"\nload after: {load_avg()}", file=sys.stderr)
     print(f"\n`python bench/perf.py{' --quick' if quick else ''}` · load {load_avg()} · {os.cpu_count()} cores\n")
