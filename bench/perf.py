@@ -6,7 +6,7 @@ broker against a bare relay, produce-to-alert latency at a steady rate, and memo
 The broker is WIREWATCH_TEST_BROKER (default 127.0.0.1:9092); every run uses private topics
 (`it<uid>.*`) and deletes them after. Reads Reuters-21578 and the leaders' press releases from
 ../shared/data (or WIREWATCH_SHARED_DATA, or --data); nothing is copied into the repo. Figures are
-recorded in docs/PERFORMANCE.md. --quick takes about a minute; the default about four.
+recorded in docs/PERFORMANCE.md. --quick takes one to two minutes; the default four to six under load.
 """
 
 from __future__ import annotations
