@@ -343,7 +343,14 @@ async def relay(broker: str, source: str, target: str, count: int, partitions: i
 
 
 async def broker_runs(
-    data: Path, config: Config, cpu_rate: float, count: int, latency_seconds: float, workers: int, per_second: float
+    data: Path,
+    config: Config,
+    cpu_rate: float,
+    count: int,
+    latency_seconds: float,
+    workers: int,
+    per_second: float,
+    worker_env: dict[str, str],
 ):
     from aiokafka import AIOKafkaProducer
 
@@ -370,7 +377,7 @@ async def broker_runs(
 
         started = time.monotonic()
         for w in range(workers):
-            namespace.start_worker(w)
+            namespace.start_worker(w, **worker_env)
         stamps: list[int] = []
         ids: set[str] = set()
 
@@ -496,6 +503,7 @@ def main() -> None:
     parser.add_argument("--million", action="store_true", help="also index 1M articles (about two minutes)")
     parser.add_argument("--rate", type=float, default=200.0, help="articles/s of the latency run")
     parser.add_argument("--skip-cpu", action="store_true", help="skip the in-process measures (ratio not shown)")
+    parser.add_argument("--worker-env", action="append", default=[], help="KEY=VALUE for the worker(s)")
     parser.add_argument("--workers", type=int, default=1, help="end-to-end run with this many workers")
     args = parser.parse_args()
 
@@ -510,7 +518,16 @@ def main() -> None:
         memory(config, [20_000 if quick else 100_000] + ([1_000_000] if args.million else []))
     if not args.skip_broker:
         asyncio.run(
-            broker_runs(args.data, config, rate, 2000 if quick else 8000, 5 if quick else 15, args.workers, args.rate)
+            broker_runs(
+                args.data,
+                config,
+                rate,
+                2000 if quick else 8000,
+                5 if quick else 15,
+                args.workers,
+                args.rate,
+                dict(e.split("=", 1) for e in args.worker_env),
+            )
         )
     print(f"\nload after: {load_avg()}", file=sys.stderr)
     print(f"\n`python bench/perf.py{' --quick' if quick else ''}` · load {load_avg()} · {os.cpu_count()} cores\n")
