@@ -412,7 +412,7 @@ async def broker_runs(
         row(
             "worker busy after the last article was out (changelog drain)",
             f"{time.monotonic() - settled - 3:.0f} s, {drain:,} more records on its topics",
-            "outputs go out before the state writes have drained",
+            "0: the worker was idle when the latency run started",
         )
 
         # Latency at a steady rate: Reuters articles with meeting reports that alert mixed in.
