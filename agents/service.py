@@ -58,6 +58,38 @@ def _json_schema() -> Any:
     return faust.Schema(key_type=str, key_serializer="json", value_serializer="json")
 
 
+_FRESH_SEEK_TOPICS: set[str] = set()
+"""Input topics whose never-committed partitions a rebalance seeks to the beginning (see below)."""
+
+
+def _seek_fresh_partitions_to_beginning(topics: set[str]) -> None:
+    """Make a rebalance skip nothing on partitions that never had an offset committed.
+
+    When a rebalance starts Faust drops the records it had buffered, then seeks every partition back
+    to its committed offset; aiokafka's `seek_to_committed` seeks only to an offset > 0, so on a
+    partition with no commit yet the dropped records were skipped (seen in the dedup integration
+    test under load). For our input topics such a partition is sought to its beginning, which is what
+    `auto_offset_reset="earliest"` means; reprocessing is idempotent (a redelivery repeats its
+    outputs). Changelog partitions are left to Faust's recovery.
+    """
+    from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread as Consumer
+
+    _FRESH_SEEK_TOPICS.update(topics)
+    original = Consumer.seek_to_committed
+    if getattr(original, "wirewatch_patched", False):
+        return
+
+    async def seek_to_committed(self: Any) -> Any:
+        committed = await original(self)
+        fresh = [tp for tp, offset in committed.items() if not offset and tp.topic in _FRESH_SEEK_TOPICS]
+        if fresh:
+            await self.seek_to_beginning(*fresh)
+        return committed
+
+    seek_to_committed.wirewatch_patched = True  # type: ignore[attr-defined]
+    Consumer.seek_to_committed = seek_to_committed  # type: ignore[method-assign]  # a targeted fix, once
+
+
 def build_service(
     settings: Settings,
     config: Config,
@@ -104,6 +136,7 @@ def build_service(
 
     raw = app.topic(*raw_topics, key_serializer="raw", value_serializer="raw")
     enriched = app.topic(settings.enriched_topic, partitions=1, key_serializer="raw", value_serializer="raw")
+    _seek_fresh_partitions_to_beginning({*raw_topics, settings.enriched_topic})
     outputs = {
         name: app.topic(name, key_serializer="raw", value_serializer="raw")
         for name in (settings.articles_topic, settings.deadletter_topic, *config.rules.topics)
