@@ -2,40 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-from unittest.mock import AsyncMock
-
-import orjson
-import pytest
-
-from agents.service import Service, build_service
-from agents.settings import Settings
-from streams.pipeline import Config
-
-
-@pytest.fixture
-async def service(small_config: Config) -> Service:
-    """A service on the memory store with every outbound send captured."""
-    settings = Settings(app_id="wirewatch-agent-test", store="memory://", web_port=60666)
-    built = build_service(settings, small_config, ["wire.raw.test"], faust_metrics=False)
-    built.app.loop = asyncio.get_running_loop()
-    built.app.finalize()
-    built.app.flow_control.resume()
-    built.enriched_topic.send = AsyncMock()
-    for topic in built.output_topics.values():
-        topic.send = AsyncMock()
-    return built
-
-
-def _sent(topic: object) -> list[dict[str, object]]:
-    return [orjson.loads(call.kwargs["value"]) for call in topic.send.await_args_list]  # type: ignore[attr-defined]
+from tests.agents.support import sent_records
 
 
 async def test_enrich_forwards_an_enriched_record(service, make_article):
     """A raw article becomes one enriched record on the internal topic, with its meeting event."""
     async with service.enrich_agent.test_context() as agent:
         await agent.put(make_article("a-1"))
-    [record] = _sent(service.enriched_topic)
+    [record] = sent_records(service.enriched_topic)
     assert record["id"] == "a-1"
     assert record["events"][0]["participants"] == ["Q39259", "Q7747"]
     assert service.output_topics["wire.deadletter"].send.await_count == 0
@@ -46,10 +20,10 @@ async def test_malformed_message_goes_to_deadletter_and_agent_continues(service,
     async with service.enrich_agent.test_context() as agent:
         await agent.put(b"{not json")
         await agent.put(make_article("a-2"))
-    [dead] = _sent(service.output_topics["wire.deadletter"])
+    [dead] = sent_records(service.output_topics["wire.deadletter"])
     assert dead["reason"] == "invalid_json"
     assert dead["original"] == "e25vdCBqc29u"  # base64 of b"{not json"
-    assert [r["id"] for r in _sent(service.enriched_topic)] == ["a-2"]
+    assert [r["id"] for r in sent_records(service.enriched_topic)] == ["a-2"]
 
 
 async def test_decide_marks_copy_and_alerts_once(service, make_article):
@@ -61,8 +35,8 @@ async def test_decide_marks_copy_and_alerts_once(service, make_article):
     async with service.decide_agent.test_context() as agent:
         for value in enriched:
             await agent.put(value)
-    articles = _sent(service.output_topics["wire.articles"])
+    articles = sent_records(service.output_topics["wire.articles"])
     assert [(a["id"], a["duplicate_of"]) for a in articles] == [("orig", None), ("copy", "orig")]
-    alerts = _sent(service.output_topics["wire.alerts"])
+    alerts = sent_records(service.output_topics["wire.alerts"])
     assert [(a["kind"], a["rule"], a["article_id"]) for a in alerts] == [("new", "leaders-meeting", "orig")]
     assert service.tables["articles"]["copy"]["d"] == "orig"

@@ -3,35 +3,13 @@ and nothing they receive is acknowledged without an output."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
-from unittest.mock import AsyncMock
 
 import orjson
-import pytest
 
-from agents.service import Service, build_service
-from agents.settings import Settings
-from streams.pipeline import Config, Decider, Enricher
+from streams.pipeline import Decider, Enricher
+from tests.agents.support import sent_records
 from tests.unit.test_fuzz_enrich import NASTY
-
-
-@pytest.fixture
-async def service(small_config: Config) -> Service:
-    """A service on the memory store with every outbound send captured."""
-    settings = Settings(app_id="wirewatch-fuzz-test", store="memory://", web_port=60667)
-    built = build_service(settings, small_config, ["wire.raw.test"], faust_metrics=False)
-    built.app.loop = asyncio.get_running_loop()
-    built.app.finalize()
-    built.app.flow_control.resume()
-    built.enriched_topic.send = AsyncMock()
-    for topic in built.output_topics.values():
-        topic.send = AsyncMock()
-    return built
-
-
-def _sent(topic: object) -> list[dict[str, object]]:
-    return [orjson.loads(call.kwargs["value"]) for call in topic.send.await_args_list]  # type: ignore[attr-defined]
 
 
 async def test_every_nasty_payload_is_forwarded_or_dead_lettered(service):
@@ -39,8 +17,8 @@ async def test_every_nasty_payload_is_forwarded_or_dead_lettered(service):
     async with service.enrich_agent.test_context() as agent:
         for _, raw, _ in NASTY:
             await agent.put(raw)
-    forwarded = _sent(service.enriched_topic)
-    dead = _sent(service.output_topics["wire.deadletter"])
+    forwarded = sent_records(service.enriched_topic)
+    dead = sent_records(service.output_topics["wire.deadletter"])
 
     assert len(forwarded) + len(dead) == len(NASTY)
     expected_dead = sorted(reason for _, _, reason in NASTY if reason != "ok")
@@ -67,11 +45,11 @@ async def test_unexpected_exception_in_enrich_is_dead_lettered_as_processing_err
         await agent.put(poison)
         await agent.put(make_article("after-1"))
 
-    [dead] = _sent(service.output_topics["wire.deadletter"])
+    [dead] = sent_records(service.output_topics["wire.deadletter"])
     assert (dead["reason"], dead["error_type"], dead["stage"]) == ("processing_error", "ZeroDivisionError", "enrich")
     assert dead["error"] == "ZeroDivisionError: division by zero"
     assert base64.b64decode(dead["original"]) == poison
-    assert [r["id"] for r in _sent(service.enriched_topic)] == ["after-1"]
+    assert [r["id"] for r in sent_records(service.enriched_topic)] == ["after-1"]
 
 
 async def test_unexpected_exception_in_decide_is_dead_lettered_as_processing_error(service, make_article, monkeypatch):
@@ -93,7 +71,7 @@ async def test_unexpected_exception_in_decide_is_dead_lettered_as_processing_err
         for value in enriched:
             await agent.put(value)
 
-    [dead] = _sent(service.output_topics["wire.deadletter"])
+    [dead] = sent_records(service.output_topics["wire.deadletter"])
     assert (dead["reason"], dead["error_type"], dead["stage"]) == ("processing_error", "KeyError", "decide")
     assert orjson.loads(base64.b64decode(dead["original"]))["id"] == "boom-2"
-    assert [a["id"] for a in _sent(service.output_topics["wire.articles"])] == ["after-2"]
+    assert [a["id"] for a in sent_records(service.output_topics["wire.articles"])] == ["after-2"]
