@@ -14,6 +14,7 @@ import orjson
 import pytest
 
 from tests.integration.conftest import (
+    Audit,
     Namespace,
     OwnBroker,
     Story,
@@ -41,6 +42,17 @@ def waves(stories: list[Story]) -> list[list[dict[str, object]]]:
         [s.report for s in first] + [s.copy for s in second],
         [s.report for s in second],
     ]
+
+
+def _assert_nothing_lost_or_doubled(result: Audit, dead: list[dict[str, object]], namespace: Namespace) -> None:
+    """Every article once with its right verdict, every expected alert exactly once, no dead letter."""
+    assert result.lost_articles == [], namespace.logs()
+    assert result.verdict_conflicts == {}
+    assert result.wrong_verdicts == []
+    assert result.lost_alerts == []
+    assert result.doubled_alerts == []
+    assert result.unexpected_alerts == []
+    assert dead == []
 
 
 async def _finish(namespace: Namespace, stories: list[Story], *, timeout: float = 60):
@@ -79,13 +91,7 @@ async def test_sigkilled_worker_loses_and_doubles_nothing(namespace: Namespace):
 
     print(f"\nsigkill: kills survived {kills}, {result.summary()}")
     assert kills == 3
-    assert result.lost_articles == [], namespace.logs()
-    assert result.verdict_conflicts == {}
-    assert result.wrong_verdicts == []
-    assert result.lost_alerts == []
-    assert result.doubled_alerts == []
-    assert result.unexpected_alerts == []
-    assert dead == []
+    _assert_nothing_lost_or_doubled(result, dead, namespace)
     assert namespace.count_log("story_index_rebuilt") >= 4  # each start rebuilt its index from the tables
     assert worker.poll() is None
 
@@ -117,13 +123,7 @@ async def test_second_worker_joining_and_leaving_changes_no_verdict(namespace: N
 
     print(f"\nrebalance: second worker enriched {enriched_by_second:.0f}, {result.summary()}")
     assert enriched_by_second > 0, namespace.logs()
-    assert result.lost_articles == [], namespace.logs()
-    assert result.verdict_conflicts == {}
-    assert result.wrong_verdicts == []
-    assert result.lost_alerts == []
-    assert result.doubled_alerts == []
-    assert result.unexpected_alerts == []
-    assert dead == []
+    _assert_nothing_lost_or_doubled(result, dead, namespace)
 
 
 async def test_broker_restart_while_worker_runs_loses_nothing(own_broker: OwnBroker, tmp_path):
@@ -152,13 +152,7 @@ async def test_broker_restart_while_worker_runs_loses_nothing(own_broker: OwnBro
 
     print(f"\nbroker restart: the worker ran throughout: {survived}, {result.summary()}")
     assert survived, namespace.logs()
-    assert result.lost_articles == [], namespace.logs()
-    assert result.verdict_conflicts == {}
-    assert result.wrong_verdicts == []
-    assert result.lost_alerts == []
-    assert result.doubled_alerts == []
-    assert result.unexpected_alerts == []
-    assert dead == []
+    _assert_nothing_lost_or_doubled(result, dead, namespace)
 
 
 async def test_backlog_far_larger_than_memory_budget_is_consumed_with_bounded_memory(namespace: Namespace):
