@@ -37,6 +37,9 @@ __all__ = ["Service", "build_service"]
 
 log = structlog.get_logger(__name__)
 _MAX_KEY_BYTES = 1024  # a dead letter keeps the message key only when it is small
+# Per table: 32 MiB of block cache and at most 2 × 4 MiB of memtables (at 2,000 articles/s of
+# ~300 B values a memtable fills every ~7 s, so flushes stay rare).
+_ROCKSDB_OPTIONS = {"block_cache_size": 32 * 2**20, "write_buffer_size": 4 * 2**20, "max_write_buffer_number": 2}
 
 
 @dataclass
@@ -143,12 +146,14 @@ def build_service(
     }
     tables = {
         # One partition, like the topic feeding the decision. RocksDB would take a 2 GiB block
-        # cache per partition by default; a fresh options dict per table because Faust mutates it.
+        # cache per partition by default, and up to 3 × 64 MiB of memtables per table (which alone
+        # showed as ~700 B of RSS per indexed article at 100k); a fresh options dict per table
+        # because Faust mutates it.
         name: app.Table(
             f"{name}-v1",
             partitions=1,
             schema=_json_schema(),
-            options={"block_cache_size": 32 * 2**20} if settings.store.startswith("rocksdb") else None,
+            options=_ROCKSDB_OPTIONS.copy() if settings.store.startswith("rocksdb") else None,
         )
         for name in ("articles", "clusters", "alerts")
     }

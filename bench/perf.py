@@ -3,6 +3,9 @@ broker against a bare relay, produce-to-alert latency at a steady rate, and memo
 
     python bench/perf.py [--data ../shared/data] [--quick] [--skip-broker] [--million]
 
+The worker's own RSS per indexed article comes from bench/worker_memory.py (10k → 100k, and 1M with
+--million), run on a real `wirewatch worker` after the end-to-end and latency runs.
+
 The broker is WIREWATCH_TEST_BROKER (default 127.0.0.1:9092); every run uses private topics
 (`it<uid>.*`) and deletes them after. Reads Reuters-21578 and the leaders' press releases from
 ../shared/data (or WIREWATCH_SHARED_DATA, or --data); nothing is copied into the repo. Figures are
@@ -31,6 +34,8 @@ import orjson
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+import worker_memory  # noqa: E402  # bench/ is on sys.path when this runs as a script
 
 from agents.resources import load_config  # noqa: E402
 from streams.article import decode_article  # noqa: E402
@@ -500,7 +505,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path(default_data))
     parser.add_argument("--quick", action="store_true", help="about a minute: smaller samples, one repeat")
     parser.add_argument("--skip-broker", action="store_true", help="only the in-process measures")
-    parser.add_argument("--million", action="store_true", help="also index 1M articles (about two minutes)")
+    parser.add_argument("--million", action="store_true", help="also index 1M articles (in-process and in the worker)")
     parser.add_argument("--rate", type=float, default=200.0, help="articles/s of the latency run")
     parser.add_argument("--skip-cpu", action="store_true", help="skip the in-process measures (ratio not shown)")
     parser.add_argument("--worker-env", action="append", default=[], help="KEY=VALUE for the worker(s)")
@@ -529,6 +534,10 @@ def main() -> None:
                 dict(e.split("=", 1) for e in args.worker_env),
             )
         )
+    if not args.skip_broker:
+        broker = os.environ.get("WIREWATCH_TEST_BROKER", "127.0.0.1:9092")
+        counts = [10_000, 50_000 if quick else 100_000] + ([1_000_000] if args.million else [])
+        ROWS.extend(asyncio.run(worker_memory.run(broker, counts, dict(e.split("=", 1) for e in args.worker_env))))
     print(f"\nload after: {load_avg()}", file=sys.stderr)
     print(f"\n`python bench/perf.py{' --quick' if quick else ''}` · load {load_avg()} · {os.cpu_count()} cores\n")
     print("| measure | figure | target / note |")
