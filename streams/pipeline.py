@@ -18,7 +18,6 @@ from streams.events import MeetingEvent, detect_meetings, first_person_speaker
 from streams.fingerprint import fingerprint, fingerprint_from_record, fingerprint_to_record
 from streams.rules import AlertState, RuleMatch, RuleSet, group_key, lifecycle, match_rule
 from streams.tagger import EntityHit, Tagger
-from streams.text import sentence_spans
 from streams.topics import Taxonomy
 from streams.watchlist import Watchlist
 
@@ -59,9 +58,8 @@ class Enricher:
         speaker = first_person_speaker(
             article.headline, [h.entity.id for h in tagging.entities if h.in_headline and h.entity.is_leader_on(day)]
         )
-        events = detect_meetings(
-            article.text, sentence_spans(article.text), tagging.mentions, self._entities, day=day, speaker=speaker
-        )
+        # No sentence spans given: the detector splits the text only when it can hold a meeting.
+        events = detect_meetings(article.text, None, tagging.mentions, self._entities, day=day, speaker=speaker)
         return {
             "id": article.id,
             "source": article.source,
