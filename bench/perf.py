@@ -126,6 +126,7 @@ def cpu_path(config: Config, articles: list[dict[str, Any]], label: str, repeats
                 enricher._entities,  # the same map enrich_article uses
                 day=day,
                 speaker=speaker,
+                folded=tagging.folded,
             )
             t4 = clock()
             spent["parse/clean"] += t1 - t0

@@ -122,12 +122,13 @@ def detect_meetings(
     *,
     day: date,
     speaker: str | None = None,
+    folded: str | None = None,
 ) -> tuple[MeetingEvent, ...]:
     """Meetings between leaders in office on `day`, one event per participant set.
 
     `sentences`: the text's sentence spans (`streams.text.sentence_spans`), or None to split it here,
     only when the article can hold a meeting. `speaker`: the leader whose first-person text this is
-    (see `first_person_speaker`).
+    (see `first_person_speaker`). `folded`: `streams.text.fold(text)` when the caller has it (`Tagging.folded`).
 
     Every participant is a leader of the resolved mentions or a speaker, so an article (or a sentence)
     with fewer than two such candidates, or with candidates leading fewer than two countries, cannot
@@ -138,7 +139,8 @@ def detect_meetings(
         candidates.add(speaker)
     if len(candidates) < 2 or led.count(candidates) < 2:
         return ()
-    folded = fold(text)
+    if folded is None:
+        folded = fold(text)
     mentions = resolve_counterparts(folded, mentions, entities, day)
     leading = {m.entity_id for m in mentions if led(m.entity_id)}
     others = other_labels(text)
