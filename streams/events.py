@@ -27,10 +27,10 @@ from streams.event_args import arguments, first_person_subject, trigger_at
 from streams.event_tokens import (
     Discourse,
     Token,
+    iter_sentences,
     other_labels,
     resolve_counterparts,
     speaker_labels,
-    split_sentences,
     tokenize,
 )
 from streams.tagger import Mention
@@ -134,7 +134,7 @@ def detect_meetings(
     with fewer than two such candidates, or with candidates leading fewer than two countries, cannot
     hold a meeting and is passed over before any per-token work (most articles, most sentences)."""
     led = _LeaderCountries(entities, day)
-    candidates = {m.entity_id for m in mentions if led(m.entity_id)}  # ⊇ the leaders after resolution
+    candidates = {e for e in {m.entity_id for m in mentions} if led(e)}  # ⊇ the leaders after resolution
     if speaker is not None:
         candidates.add(speaker)
     if len(candidates) < 2 or led.count(candidates) < 2:
@@ -142,17 +142,20 @@ def detect_meetings(
     if folded is None:
         folded = fold(text)
     mentions = resolve_counterparts(folded, mentions, entities, day)
-    leading = {m.entity_id for m in mentions if led(m.entity_id)}
+    leading = {e for e in {m.entity_id for m in mentions} if led(e)}
     others = other_labels(text)
     discourse = Discourse(day, speaker=speaker)
     sightings: list[_Sighting] = []
     position = 0
     count = len(mentions)
     context_age = 0
-    for start, end in split_sentences(text) if sentences is None else sentences:
+    last_leader = max((m.start for m in mentions if m.entity_id in leading), default=-1)
+    for start, end in iter_sentences(text) if sentences is None else sentences:
         context_age += 1
         if context_age > _CONTEXT_SENTENCES:  # "the two leaders" refers back a sentence or two, not a page
             discourse.context = ()
+        if start > last_leader and not discourse.context and discourse.actor is None:
+            break  # no leader from here on, none to refer back to: no later sentence can hold a meeting
         in_sentence: list[Mention] = []
         while position < count and mentions[position].start < end:
             if mentions[position].start >= start:
@@ -273,6 +276,8 @@ def _status(
 
 def _contains(words: list[str], phrase: tuple[str, ...]) -> bool:
     first, size = phrase[0], len(phrase)
+    if first not in words:  # one C-level scan: most phrases are not there at all
+        return False
     return any(word == first and tuple(words[i : i + size]) == phrase for i, word in enumerate(words))
 
 
