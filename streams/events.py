@@ -27,9 +27,11 @@ from streams.event_args import arguments, first_person_subject, trigger_at
 from streams.event_tokens import (
     Discourse,
     Token,
+    has_label,
     iter_sentences,
     other_labels,
     resolve_counterparts,
+    restart_point,
     speaker_labels,
     tokenize,
 )
@@ -150,12 +152,27 @@ def detect_meetings(
     count = len(mentions)
     context_age = 0
     last_leader = max((m.start for m in mentions if m.entity_id in leading), default=-1)
-    for start, end in iter_sentences(text) if sentences is None else sentences:
+    # Where something can happen: a leader, a transcript label (it changes who "I" is). Between them,
+    # with nothing to refer back to, the splitter jumps ahead to a paragraph break (see restart_point).
+    relevant: list[int] | None = None
+    if sentences is None:
+        marks = {m.start for m in mentions if m.entity_id in leading or has_label(text, m.end)}
+        relevant = sorted(marks.union(others))
+    spans = iter_sentences(text) if sentences is None else iter(sentences)
+    while (span := next(spans, None)) is not None:
+        start, end = span
         context_age += 1
         if context_age > _CONTEXT_SENTENCES:  # "the two leaders" refers back a sentence or two, not a page
             discourse.context = ()
-        if start > last_leader and not discourse.context and discourse.actor is None:
+        idle = not discourse.context and discourse.actor is None
+        if idle and start > last_leader:
             break  # no leader from here on, none to refer back to: no later sentence can hold a meeting
+        if idle and relevant is not None:
+            ahead = bisect_left(relevant, start)
+            restart = restart_point(text, start, relevant[ahead]) if ahead < len(relevant) else None
+            if restart is not None:  # this sentence and those up to `restart` hold nothing: skip them
+                spans = iter_sentences(text, restart)
+                continue
         in_sentence: list[Mention] = []
         while position < count and mentions[position].start < end:
             if mentions[position].start >= start:

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from agents.resources import load_config
-from streams.event_tokens import split_sentences
+from streams.event_tokens import iter_sentences, restart_point, split_sentences
 from streams.events import detect_meetings
 from streams.tagger import Tagger
 from streams.text import fold, sentence_spans
@@ -26,6 +26,8 @@ TEXTS = [
     "The Kremlin said nothing. U.S. officials met in Geneva … “Talks with Xi Jinping,” Biden said.",
     "Recep Tayyip Erdoğan hosted Vladimir Putin in Ankara. Dr. Smith was there.\n\n. Later, Putin spoke with Macron!",
     "Olaf Scholz met Emmanuel Macron.",  # one sentence, no final space
+    "The weather was fine.\nMarkets rose\nVladimir Putin met Emmanuel Macron in Moscow.\nThe talks lasted hours.\n"
+    "Oil fell\n\nOlaf Scholz: I spoke with Joe Biden.\nQuestion: When?\nPrices rose\nOlaf Scholz: I met Joe Biden.",
     "Vladimir Putin chaired a meeting of the Security Council.",  # one leader: no meeting
     "",
 ]
@@ -50,6 +52,17 @@ def test_split_sentences_matches_sentence_spans(text: str) -> None:
 def test_split_sentences_matches_sentence_spans_on_any_text(text: str) -> None:
     """On any mix of letters, abbreviations, quotes, punctuation and newlines the spans are the same."""
     assert split_sentences(text) == sentence_spans(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab Mr.U.S!?…\n\"'”’)]([“‘AZ09 ", max_size=80))
+def test_splitting_from_a_restart_point_gives_the_same_later_spans(text: str) -> None:
+    """From every restart point the splitter yields exactly the whole text's spans that follow it."""
+    whole = sentence_spans(text)
+    end = len(text)
+    while (restart := restart_point(text, 0, end)) is not None:
+        assert list(iter_sentences(text, restart)) == [span for span in whole if span[0] >= restart]
+        end = restart
 
 
 @pytest.mark.parametrize("text", TEXTS)
