@@ -53,6 +53,7 @@ _BOUNDARY = (
 )
 """streams.text's sentence boundary with its first character as a class of its own (same matches)."""
 _BOUNDARY_CHARACTERS = frozenset(".!?…\"'”’)]")
+_MARKS = (".", "\n", "!", "?", "…")
 """What a boundary match can hold before its spaces: sentence punctuation and closing quotes."""
 
 
@@ -146,14 +147,8 @@ def iter_sentences(text: str, restart: int = 0) -> Iterator[tuple[int, int]]:
         boundary = match.start()
         if text[boundary] != "\n":  # ".", "!", "?" or "…" (sentence_spans: `match.group().strip()`)
             head = text[start:boundary].rsplit(None, 1)
-            if head:  # no word before it: "" is no abbreviation
-                last_word = head[-1].lower().strip(".")
-                if (
-                    last_word in _ABBREVIATIONS
-                    or len(last_word) == 1
-                    or ("." in last_word and _INITIALISM.fullmatch(last_word))  # "u.s" has a dot
-                ):
-                    continue
+            if head and _abbreviation(head[-1].lower().strip(".")):  # no word before it: "" is none
+                continue
         end = boundary + len(match.group().rstrip())
         if text[start:end].strip():
             # `_trimmed` only when a span starts or ends with a space (rarely: a boundary eats them)
@@ -164,19 +159,48 @@ def iter_sentences(text: str, restart: int = 0) -> Iterator[tuple[int, int]]:
 
 
 def restart_point(text: str, lo: int, hi: int) -> int | None:
-    """The last line break in [lo, hi) where the splitter starts afresh whatever came before, or None.
+    """Where the splitter can start afresh, whatever came before: the end of the last boundary in
+    [lo, hi) that it always takes, or None. `iter_sentences(text, restart)` then yields the spans
+    of the whole text that follow.
 
-    A boundary match that reaches a line break passes through the character before it, which is then
-    a space, a line break, sentence punctuation or a closing quote. After any other character the line
-    break opens a match of its own ("\\n+"), always a boundary: the spans after it do not depend on
-    the text before it."""
-    q = text.rfind("\n", lo, hi)
-    while q > 0:
-        before = text[q - 1]
-        if not before.isspace() and before not in _BOUNDARY_CHARACTERS:
-            return q
-        q = text.rfind("\n", lo, q)
-    return None
+    Any ".", "!", "?", "…" or line break is a place the splitter always tries (no boundary match can
+    pass over one without starting there, except a line break after a space, sentence punctuation or
+    a closing quote). A line break after any other character is always a boundary; so is a sentence
+    mark right after a word when the boundary pattern matches there and that word (the same whatever
+    came before) is no abbreviation."""
+    p = hi
+    while True:
+        p = max(text.rfind(mark, lo, p) for mark in _MARKS)
+        if p <= 0:
+            return None
+        before = text[p - 1]
+        if before.isspace():
+            continue
+        if text[p] == "\n":
+            if before in _BOUNDARY_CHARACTERS:
+                continue
+            restart = p + 1
+            while restart < hi and text[restart] == "\n":
+                restart += 1
+            return restart
+        match = _BOUNDARY.match(text, p) if _BOUNDARY is not None else None
+        if match is None or match.end() > hi:
+            continue
+        word_start = p - 1
+        while word_start > 0 and not text[word_start - 1].isspace():
+            word_start -= 1
+        last_word = text[word_start:p].lower().strip(".")
+        if not _abbreviation(last_word):
+            return match.end()
+
+
+def _abbreviation(last_word: str) -> bool:
+    """sentence_spans' test: no boundary after "Mr", "U.S", "e.g" or a single letter."""
+    return (
+        last_word in _ABBREVIATIONS
+        or len(last_word) == 1
+        or ("." in last_word and bool(_INITIALISM.fullmatch(last_word)))
+    )
 
 
 def has_label(text: str, end: int) -> bool:

@@ -59,10 +59,10 @@ def test_split_sentences_matches_sentence_spans_on_any_text(text: str) -> None:
 def test_splitting_from_a_restart_point_gives_the_same_later_spans(text: str) -> None:
     """From every restart point the splitter yields exactly the whole text's spans that follow it."""
     whole = sentence_spans(text)
-    end = len(text)
-    while (restart := restart_point(text, 0, end)) is not None:
-        assert list(iter_sentences(text, restart)) == [span for span in whole if span[0] >= restart]
-        end = restart
+    for end in range(len(text) + 1):
+        if (restart := restart_point(text, 0, end)) is not None:
+            assert restart <= end
+            assert list(iter_sentences(text, restart)) == [span for span in whole if span[0] >= restart]
 
 
 @pytest.mark.parametrize("text", TEXTS)
