@@ -42,7 +42,6 @@ from streams.article import decode_article  # noqa: E402
 from streams.events import detect_meetings, first_person_speaker  # noqa: E402
 from streams.fingerprint import NUM_PERM, encode_signature, fingerprint  # noqa: E402
 from streams.pipeline import Config, Decider, Enricher, State  # noqa: E402
-from streams.text import sentence_spans  # noqa: E402
 
 ROWS: list[tuple[str, str, str]] = []
 """(measure, figure, target / note) printed as one table at the end."""
@@ -125,13 +124,14 @@ def cpu_path(config: Config, articles: list[dict[str, Any]], label: str, repeats
                 article.headline,
                 [h.entity.id for h in tagging.entities if h.in_headline and h.entity.is_leader_on(day)],
             )
-            detect_meetings(
+            detect_meetings(  # as enrich_article calls it: the detector splits sentences when it needs them
                 article.text,
-                sentence_spans(article.text),
+                None,
                 tagging.mentions,
                 enricher._entities,  # the same map enrich_article uses
                 day=day,
                 speaker=speaker,
+                folded=tagging.folded,
             )
             t4 = clock()
             spent["parse/clean"] += t1 - t0

@@ -17,14 +17,24 @@ from __future__ import annotations
 import itertools
 import re
 from bisect import bisect_left
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
 from streams import event_lexicon as lex
 from streams.event_args import arguments, first_person_subject, trigger_at
-from streams.event_tokens import Discourse, Token, other_labels, resolve_counterparts, speaker_labels, tokenize
+from streams.event_tokens import (
+    Discourse,
+    Token,
+    has_label,
+    iter_sentences,
+    other_labels,
+    resolve_counterparts,
+    restart_point,
+    speaker_labels,
+    tokenize,
+)
 from streams.tagger import Mention
 from streams.text import fold
 from streams.watchlist import Entity
@@ -35,6 +45,11 @@ _COREF = re.compile(r"\b(?:" + "|".join(r"\s+".join(g) for g in lex.COREF_GROUPS
 
 
 _FIRST_PERSON = re.compile(r"\b(?:i|we)\b")
+
+
+_TRIGGER_WORD = re.compile("|".join(sorted(map(re.escape, lex.TRIGGER_STARTS), key=lambda w: (-len(w), w))))
+"""The first word of any trigger, anywhere in the folded sentence: without one, no token of the sentence
+starts a trigger (a token's folded word is a substring of the folded sentence), so it is not tokenised."""
 
 
 _SPEECH_HEADLINE = re.compile(r"\b(?:address|speech|remarks|statement|interview|op-ed|article by)\b", re.I)
@@ -103,56 +118,117 @@ def first_person_speaker(headline: str, headline_leaders: Sequence[str]) -> str 
 
 def detect_meetings(
     text: str,
-    sentences: Sequence[tuple[int, int]],
+    sentences: Sequence[tuple[int, int]] | None,
     mentions: Sequence[Mention],
     entities: Mapping[str, Entity],
     *,
     day: date,
     speaker: str | None = None,
+    folded: str | None = None,
 ) -> tuple[MeetingEvent, ...]:
     """Meetings between leaders in office on `day`, one event per participant set.
 
-    `speaker`: the leader whose first-person text this is (see `first_person_speaker`)."""
-    folded = fold(text)
+    `sentences`: the text's sentence spans (`streams.text.sentence_spans`), or None to split it here,
+    only when the article can hold a meeting. `speaker`: the leader whose first-person text this is
+    (see `first_person_speaker`). `folded`: `streams.text.fold(text)` when the caller has it (`Tagging.folded`).
+
+    Every participant is a leader of the resolved mentions or a speaker, so an article (or a sentence)
+    with fewer than two such candidates, or with candidates leading fewer than two countries, cannot
+    hold a meeting and is passed over before any per-token work (most articles, most sentences)."""
+    led = _LeaderCountries(entities, day)
+    candidates = {e for e in {m.entity_id for m in mentions} if led(e)}  # ⊇ the leaders after resolution
+    if speaker is not None:
+        candidates.add(speaker)
+    if len(candidates) < 2 or led.count(candidates) < 2:
+        return ()
+    if folded is None:
+        folded = fold(text)
     mentions = resolve_counterparts(folded, mentions, entities, day)
-    leading = {m.entity_id for m in mentions if entities[m.entity_id].is_leader_on(day)}
+    leading = {e for e in {m.entity_id for m in mentions} if led(e)}
     others = other_labels(text)
     discourse = Discourse(day, speaker=speaker)
     sightings: list[_Sighting] = []
     position = 0
+    count = len(mentions)
     context_age = 0
-    for start, end in sentences:
+    last_leader = max((m.start for m in mentions if m.entity_id in leading), default=-1)
+    # Where something can happen: a leader, a transcript label (it changes who "I" is). Between them,
+    # with nothing to refer back to, the splitter jumps ahead to a paragraph break (see restart_point).
+    relevant: list[int] | None = None
+    if sentences is None:
+        marks = {m.start for m in mentions if m.entity_id in leading or has_label(text, m.end)}
+        relevant = sorted(marks.union(others))
+    spans = iter_sentences(text) if sentences is None else iter(sentences)
+    while (span := next(spans, None)) is not None:
+        start, end = span
         context_age += 1
         if context_age > _CONTEXT_SENTENCES:  # "the two leaders" refers back a sentence or two, not a page
             discourse.context = ()
+        idle = not discourse.context and discourse.actor is None
+        if idle and start > last_leader:
+            break  # no leader from here on, none to refer back to: no later sentence can hold a meeting
+        if idle and relevant is not None:
+            ahead = bisect_left(relevant, start)
+            restart = restart_point(text, start, relevant[ahead]) if ahead < len(relevant) else None
+            if restart is not None:  # this sentence and those up to `restart` hold nothing: skip them
+                spans = iter_sentences(text, restart)
+                continue
         in_sentence: list[Mention] = []
-        while position < len(mentions) and mentions[position].start < end:
+        while position < count and mentions[position].start < end:
             if mentions[position].start >= start:
                 in_sentence.append(mentions[position])
             position += 1
-        here = others[bisect_left(others, start) : bisect_left(others, end)]
+        here = others[bisect_left(others, start) : bisect_left(others, end)] if others else others
+        if not in_sentence and not here and not discourse.context and None in (discourse.speaker, discourse.actor):
+            discourse.actor = None  # nobody here, nobody to refer back to: only the discourse moves on
+            continue
         labels = speaker_labels(text, here, in_sentence, entities, day) if here or in_sentence else []
         leaders = {m.entity_id for m in in_sentence if m.entity_id in leading}
-        first_person = bool(leaders) and _FIRST_PERSON.search(folded, start, end) is not None
-        if len(leaders) >= 2 or first_person or _COREF.search(folded, start, end):
-            tokens = tokenize(text, folded, (start, end), in_sentence, entities, discourse, labels)
-            found = [
-                s
-                for s in _sentence_sightings(text, tokens, (start, end), discourse)
-                if _countries(s.participants, entities, day) >= 2
-            ]
-            sightings.extend(found)
-            if found:
-                discourse.context, context_age = found[0].participants, 0
+        # Who can take part here: the sentence's leaders, who "I" is, "the two leaders" of the last
+        # meeting, the previous sentence's leader. Fewer than two (or one country): no sighting.
+        possible = leaders | set(discourse.context)
+        possible.update(who for who in (discourse.speaker, discourse.actor) if who is not None)
+        possible.update(who for _, who in labels if who is not None)
+        # And a sentence without the first word of a trigger, even inside a word, reports no meeting.
+        if len(possible) >= 2 and led.count(possible) >= 2 and _TRIGGER_WORD.search(folded, start, end):
+            first_person = bool(leaders) and _FIRST_PERSON.search(folded, start, end) is not None
+            if len(leaders) >= 2 or first_person or _COREF.search(folded, start, end):
+                tokens = tokenize(text, folded, (start, end), in_sentence, entities, discourse, labels)
+                found = [
+                    s
+                    for s in _sentence_sightings(text, tokens, (start, end), discourse)
+                    if led.count(s.participants) >= 2
+                ]
+                sightings.extend(found)
+                if found:
+                    discourse.context, context_age = found[0].participants, 0
         if labels:
             discourse.speaker = labels[-1][1]
         discourse.actor = next((m.entity_id for m in in_sentence if m.entity_id in leading), None)
     return _events(sightings)
 
 
-def _countries(participants: tuple[str, ...], entities: Mapping[str, Entity], day: date) -> int:
-    """How many countries the participants lead: a president with his own prime minister is not talks."""
-    return len({o.country for p in participants for o in entities[p].leader_offices_on(day)})
+class _LeaderCountries:
+    """Entity id → the countries it leads on the day (None for an office without one), computed once."""
+
+    __slots__ = ("_day", "_entities", "_known")
+
+    def __init__(self, entities: Mapping[str, Entity], day: date) -> None:
+        self._entities = entities
+        self._day = day
+        self._known: dict[str, frozenset[str | None]] = {}
+
+    def __call__(self, entity_id: str) -> frozenset[str | None]:
+        countries = self._known.get(entity_id)
+        if countries is None:
+            entity = self._entities.get(entity_id)
+            offices = entity.leader_offices_on(self._day) if entity is not None else ()
+            countries = self._known[entity_id] = frozenset(o.country for o in offices)
+        return countries
+
+    def count(self, participants: Iterable[str]) -> int:
+        """How many countries the participants lead: a president with his own prime minister is not talks."""
+        return len({country for p in participants for country in self(p)})
 
 
 def _sentence_sightings(
@@ -216,7 +292,10 @@ def _status(
 
 
 def _contains(words: list[str], phrase: tuple[str, ...]) -> bool:
-    return any(tuple(words[i : i + len(phrase)]) == phrase for i in range(len(words) - len(phrase) + 1))
+    first, size = phrase[0], len(phrase)
+    if first not in words:  # one C-level scan: most phrases are not there at all
+        return False
+    return any(word == first and tuple(words[i : i + size]) == phrase for i, word in enumerate(words))
 
 
 def _date_near(tokens: list[Token], i: int, k: int, day: date) -> str | None:

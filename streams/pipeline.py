@@ -18,7 +18,6 @@ from streams.events import MeetingEvent, detect_meetings, first_person_speaker
 from streams.fingerprint import fingerprint, fingerprint_from_record, fingerprint_to_record
 from streams.rules import AlertState, RuleMatch, RuleSet, group_key, lifecycle, match_rule
 from streams.tagger import EntityHit, Tagger
-from streams.text import sentence_spans
 from streams.topics import Taxonomy
 from streams.watchlist import Watchlist
 
@@ -59,8 +58,9 @@ class Enricher:
         speaker = first_person_speaker(
             article.headline, [h.entity.id for h in tagging.entities if h.in_headline and h.entity.is_leader_on(day)]
         )
+        # No sentence spans given: the detector splits the text only when it can hold a meeting.
         events = detect_meetings(
-            article.text, sentence_spans(article.text), tagging.mentions, self._entities, day=day, speaker=speaker
+            article.text, None, tagging.mentions, self._entities, day=day, speaker=speaker, folded=tagging.folded
         )
         return {
             "id": article.id,
@@ -296,15 +296,16 @@ def _article_record(enriched: Record, verdict: DedupVerdict, cluster: Record) ->
 
 
 def _entity_record(hit: EntityHit, text: str, day: date) -> Record:
+    entity = hit.entity
     return {
-        "id": hit.entity.id,
-        "name": hit.entity.name,
-        "type": hit.entity.type,
-        "roles": sorted({o.role for o in hit.entity.offices if o.holds_on(day)}),
+        "id": entity.id,
+        "name": entity.name,
+        "type": entity.type,
+        "roles": sorted({o.role for o in entity.offices if o.holds_on(day)}) if entity.offices else [],
         "mentions": len(hit.mentions) + hit.in_headline,
-        "spans": [
-            {"text": text[m.start : m.end], "start": m.start, "end": m.end, "kind": m.via}
-            for m in hit.mentions[:_MAX_SPANS_PER_ENTITY]
+        "spans": [  # Mention fields by unpacking, not by name: many spans per article
+            {"text": text[start:end], "start": start, "end": end, "kind": via}
+            for _, start, end, via in hit.mentions[:_MAX_SPANS_PER_ENTITY]
         ],
     }
 

@@ -53,6 +53,8 @@ _NOT_A_NAME = frozenset(
     "Said Says Told Has Had Was Is Will Would Also".split()
 )
 _START = itemgetter(1)
+_MAX_REMEMBERED = 100_000
+"""Office holders remembered per (country, office, day) before the memo starts afresh."""
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)]*\s|\n")
 _WORDS_PER_CHAR_BOUND = 40
 """No word is longer than this: a gap of more characters than this times N holds more than N words."""
@@ -84,6 +86,8 @@ class Tagging:
     topics: tuple[TopicHit, ...]
     mentions: tuple[Mention, ...] = field(default=())
     """Body mentions in text order (the detector reads them by sentence)."""
+    folded: str | None = None
+    """The body as `streams.text.fold` gives it (the detector reuses it rather than folding again)."""
 
 
 @dataclass(slots=True)
@@ -106,6 +110,7 @@ class Tagger:
         self._offices = OfficeIndex(watchlist)
         self._leader_role = {c.code: c.leader for c in watchlist.countries}
         self._matcher = Matcher(watchlist, taxonomy)
+        self._holders: dict[tuple[str, str, date], int | None] = {}
 
     def tag(self, headline: str, text: str, *, day: date) -> Tagging:
         """Entities (resolved at `day`) and topics of one article."""
@@ -121,6 +126,7 @@ class Tagger:
             entities=self._entity_hits(body.mentions, head.mentions),
             topics=self._topic_hits(head, body),
             mentions=tuple(body.mentions),
+            folded=body.scan.folded,
         )
 
     def _resolve_names(self, part: _Part, day: date) -> None:
@@ -152,6 +158,16 @@ class Tagger:
                 part.mentions.append(_mention(self._entities[holders.pop()].id, phrase.start, phrase.end, "role"))
 
     def _holder(self, country: str, kind: str, day: date) -> int | None:
+        """The one holder of the office on `day` (remembered: a few offices, a few days, many articles)."""
+        key = (country, kind, day)
+        if key in self._holders:
+            return self._holders[key]
+        if len(self._holders) >= _MAX_REMEMBERED:
+            self._holders.clear()
+        holder = self._holders[key] = self._find_holder(country, kind, day)
+        return holder
+
+    def _find_holder(self, country: str, kind: str, day: date) -> int | None:
         if kind == "leader":
             kind = self._leader_role.get(country, "head_of_state")
         holders = self._offices.holders(country, kind, day)
@@ -262,12 +278,14 @@ class Tagger:
         found: dict[int, dict[str, list[tuple[int, int]]]] = {}
         shift = len(head.scan.folded) + 1
         for part, offset, copies in ((head, -shift, 2), (body, 0, 1)):
-            for term, spans in part.scan.terms.items():
-                if part.scan.excluded:
-                    spans = _outside(spans, term.topic, part.scan.excluded)
+            excluded = part.scan.excluded
+            masked = {topic for topic, _, _ in excluded}  # topics with an excluded phrase found ("tear gas")
+            for (topic, phrase, _), spans in part.scan.terms.items():
+                if topic in masked:
+                    spans = _outside(spans, topic, excluded)
                 if offset:
                     spans = [(start + offset, end + offset) for start, end in spans] * copies
-                found.setdefault(term.topic, {}).setdefault(term.term, []).extend(spans)
+                found.setdefault(topic, {}).setdefault(phrase, []).extend(spans)
 
         def words_between(a: tuple[int, int], b: tuple[int, int], limit: int) -> int:
             """Proximity stops at the end of a sentence, and the headline is not near the body."""
