@@ -270,7 +270,17 @@ class Tagger:
         in_headline: dict[str, int] = defaultdict(int)
         for mention in headline:
             in_headline[mention.entity_id] += 1
-        ids = sorted(by_id.keys() | in_headline.keys(), key=lambda i: -(len(by_id.get(i, ())) + in_headline[i]))
+        # Most mentioned first; ties by the first mention (headline before body), then id — never by set
+        # order, which follows the process's hash seed and so differed between workers.
+        ids = sorted(
+            by_id.keys() | in_headline.keys(),
+            key=lambda i: (
+                -(len(by_id.get(i, ())) + in_headline[i]),
+                not in_headline[i],
+                min((m.start for m in by_id.get(i, ())), default=-1),
+                i,
+            ),
+        )
         return tuple(EntityHit(self._entity(i), tuple(by_id.get(i, ())), in_headline[i]) for i in ids)
 
     def _topic_hits(self, head: _Part, body: _Part) -> tuple[TopicHit, ...]:

@@ -278,3 +278,35 @@ def test_role_phrase_also_names_its_country(tagger):
         (ASSAD, "President of Syria", "role"),
         ("Q858", "Syria", "name"),
     ]
+
+
+def test_entity_order_does_not_depend_on_the_hash_seed():
+    """Entities tied on mentions come out in the same order in every process (workers differ in hash seed)."""
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    script = (
+        "from datetime import date\n"
+        "from agents.resources import load_config\n"
+        "from streams.tagger import Tagger\n"
+        "c = load_config()\n"
+        "t = Tagger(c.watchlist, c.taxonomy)\n"
+        "text = ('Recep Tayyip Erdogan, Vladimir Putin, Emmanuel Macron, Volodymyr Zelensky, Olaf Scholz'\n"
+        "        ' and Joe Biden met.')\n"
+        "print([h.entity.id for h in t.tag('Summit', text, day=date(2023, 5, 1)).entities])\n"
+    )
+    orders = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={"PYTHONHASHSEED": str(seed), "PATH": ""},
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in range(6)
+    }
+    assert len(orders) == 1
+    assert orders.pop().count("'Q") >= 5
