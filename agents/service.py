@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from hashlib import sha256
-from typing import Any
+from typing import Any, cast
 
 import faust
 import orjson
@@ -37,6 +37,10 @@ __all__ = ["Service", "build_service"]
 
 log = structlog.get_logger(__name__)
 _MAX_KEY_BYTES = 1024  # a dead letter keeps the message key only when it is small
+_BATCH_BYTES = 256 * 1024
+"""An enriched batch closes before it would pass this size (a larger single record still goes, alone, as before);
+also the producer's batch size."""
+_PRODUCER_BUFFER_MESSAGES = 10_000
 
 
 @dataclass
@@ -115,8 +119,10 @@ def build_service(
         web_port=settings.web_port,
         topic_partitions=settings.partitions,
         consumer_auto_offset_reset="earliest",
-        producer_linger=0.005,
+        producer_linger=settings.producer_linger,
         producer_compression_type=None,
+        # Bigger batches than aiokafka's 16 KiB: a backlog's sends go in fewer produce requests.
+        producer_max_batch_size=_BATCH_BYTES,
         table_cleanup_interval=60.0,
         # at-least-once: offsets are committed after the outputs were handed to the producer.
         processing_guarantee="at_least_once",
@@ -130,6 +136,9 @@ def build_service(
         broker_session_timeout=settings.session_timeout,
         broker_heartbeat_interval=settings.session_timeout / 10,
     )
+    # Table writes reach the changelog through Faust's producer buffer; at its hard-coded 100 messages
+    # (faust#173) the agents stall until it drains ("producer buffer full"). A backlog's batches need more.
+    app.producer.buffer.max_messages = _PRODUCER_BUFFER_MESSAGES
     # /metrics, /healthz, /readyz; Faust's own sensor once per process (its series are process-wide).
     sources = [*raw_topics, settings.enriched_topic]
     recorder = instrument(app, config, raw_topics=raw_topics, source_topics=sources, faust_sensors=faust_metrics)
@@ -186,73 +195,102 @@ def build_service(
         recorder.dead_lettered(stage=stage, reason=exc.reason, topic=message.topic, seconds=seconds)
         log.warning("record_dead_lettered", stage=stage, reason=exc.reason, error=str(exc))
 
+    async def enrich_one(event: Any) -> dict[str, Any] | None:
+        """The enriched record of one raw message, or None when it was dead-lettered."""
+        message = event.message
+        with bound_contextvars(topic=message.topic, partition=message.partition, offset=message.offset):
+            value: bytes = event.value if isinstance(event.value, bytes) else bytes(event.value or b"")
+            timestamp = _kafka_time(message.timestamp)
+            started = time.perf_counter()
+            try:
+                record = live.enricher.enrich(value, fallback_time=timestamp)
+            except WirewatchError as exc:
+                await send_dead_letter(value, exc, "enrich", event, time.perf_counter() - started)
+                return None
+            # Deliberate exception to the no-blind-except rule: anything else is a bug in the core, and
+            # letting it propagate would make Faust acknowledge the message and restart the agent, so the
+            # article would be lost. Dead-letter it (replayable once fixed), with the traceback in the log.
+            except Exception as exc:  # logged with its traceback below: not swallowed
+                log.exception("processing_failed", stage="enrich", error_type=type(exc).__name__)
+                await send_dead_letter(value, ProcessingError(exc), "enrich", event, time.perf_counter() - started)
+                return None
+            recorder.enriched(record, seconds=time.perf_counter() - started)
+            record["origin"] = {
+                "topic": message.topic,
+                "partition": message.partition,
+                "offset": message.offset,
+                "timestamp": message.timestamp,  # arrival, for the end-to-end latency
+            }
+            log.debug("article_enriched", article_id=record["id"])
+            return record
+
     @app.agent(raw, concurrency=1)
     async def enrich(stream: faust.StreamT[bytes]) -> None:
-        async for event in stream.events():
-            message = event.message
-            with bound_contextvars(topic=message.topic, partition=message.partition, offset=message.offset):
-                value: bytes = event.value if isinstance(event.value, bytes) else bytes(event.value or b"")
-                timestamp = _kafka_time(message.timestamp)
-                started = time.perf_counter()
-                try:
-                    record = live.enricher.enrich(value, fallback_time=timestamp)
-                except WirewatchError as exc:
-                    await send_dead_letter(value, exc, "enrich", event, time.perf_counter() - started)
+        # Batches of what has arrived (up to `enrich_batch`, waiting at most `enrich_linger` for more): one
+        # message on the enriched topic per batch, so the hop costs one send and one consumed event per batch,
+        # not per article. `take_events` acknowledges the batch's messages only after this body has handed
+        # the batch to the producer, and a commit flushes the producer first: at-least-once holds.
+        async for events in cast(faust.Stream[bytes], stream).take_events(
+            settings.enrich_batch, within=settings.enrich_linger
+        ):
+            batch: list[bytes] = []
+            size, key = 0, b""
+            for event in events:
+                record = await enrich_one(event)
+                if record is None:
                     continue
-                # Deliberate exception to the no-blind-except rule: anything else is a bug in the core, and
-                # letting it propagate would make Faust acknowledge the message and restart the agent, so the
-                # article would be lost. Dead-letter it (replayable once fixed), with the traceback in the log.
-                except Exception as exc:  # logged with its traceback below: not swallowed
-                    log.exception("processing_failed", stage="enrich", error_type=type(exc).__name__)
-                    await send_dead_letter(value, ProcessingError(exc), "enrich", event, time.perf_counter() - started)
-                    continue
-                recorder.enriched(record, seconds=time.perf_counter() - started)
-                record["origin"] = {
-                    "topic": message.topic,
-                    "partition": message.partition,
-                    "offset": message.offset,
-                    "timestamp": message.timestamp,  # arrival, for the end-to-end latency
-                }
-                await enriched.send(key=record["id"].encode(), value=orjson.dumps(record))
-                log.debug("article_enriched", article_id=record["id"])
+                encoded = orjson.dumps(record)
+                if batch and size + len(encoded) > _BATCH_BYTES:
+                    await enriched.send(key=key, value=b"[" + b",".join(batch) + b"]")
+                    batch, size = [], 0
+                if not batch:
+                    key = record["id"].encode()
+                batch.append(encoded)
+                size += len(encoded) + 1
+            if batch:
+                await enriched.send(key=key, value=b"[" + b",".join(batch) + b"]")
+
+    async def decide_one(record: dict[str, Any], event: Any) -> None:
+        origin = record.get("origin") or {}  # the raw message's coordinates, set by `enrich`
+        with bound_contextvars(
+            article_id=record["id"],
+            topic=origin.get("topic"),
+            partition=origin.get("partition"),
+            offset=origin.get("offset"),
+        ):
+            started = time.perf_counter()
+            decider_box["decider"].config = live.config  # the version in force (control topic)
+            try:
+                decision = decider_box["decider"].decide(record)
+            except Exception as exc:  # as in `enrich`: a bug must not lose the article
+                log.exception("processing_failed", stage="decide", error_type=type(exc).__name__)
+                needs_rebuild["flag"] = True  # the failed call may have left the derived index half-updated
+                seconds = time.perf_counter() - started
+                await send_dead_letter(orjson.dumps(record), ProcessingError(exc), "decide", event, seconds)
+                return
+            seconds = time.perf_counter() - started
+            article = decision.article
+            await outputs[settings.articles_topic].send(key=article["cluster_id"].encode(), value=orjson.dumps(article))
+            for alert in decision.alerts:
+                await output(alert["topic"]).send(key=alert["alert_id"].encode(), value=orjson.dumps(alert))
+            outcome = recorder.decided(
+                decision, topic=origin.get("topic", "unknown"), seconds=seconds, arrived=origin.get("timestamp")
+            )
+            _log_decision(decision, outcome)
 
     @app.agent(enriched, concurrency=1)
     async def decide(stream: faust.StreamT[bytes]) -> None:
         async for value in stream:
-            if needs_rebuild["flag"] or "decider" not in decider_box:
-                state = State(tables["articles"], tables["clusters"], tables["alerts"])
-                decider_box["decider"] = Decider(live.config, state)
-                needs_rebuild["flag"] = False
-                log.info("story_index_rebuilt", stories=len(decider_box["decider"].index))
-            record = orjson.loads(value)
-            origin = record.get("origin") or {}  # the raw message's coordinates, set by `enrich`
-            with bound_contextvars(
-                article_id=record["id"],
-                topic=origin.get("topic"),
-                partition=origin.get("partition"),
-                offset=origin.get("offset"),
-            ):
-                started = time.perf_counter()
-                decider_box["decider"].config = live.config  # the version in force (control topic)
-                try:
-                    decision = decider_box["decider"].decide(record)
-                except Exception as exc:  # as in `enrich`: a bug must not lose the article
-                    log.exception("processing_failed", stage="decide", error_type=type(exc).__name__)
-                    needs_rebuild["flag"] = True  # the failed call may have left the derived index half-updated
-                    seconds = time.perf_counter() - started
-                    await send_dead_letter(value, ProcessingError(exc), "decide", stream.current_event, seconds)
-                    continue
-                seconds = time.perf_counter() - started
-                article = decision.article
-                await outputs[settings.articles_topic].send(
-                    key=article["cluster_id"].encode(), value=orjson.dumps(article)
-                )
-                for alert in decision.alerts:
-                    await output(alert["topic"]).send(key=alert["alert_id"].encode(), value=orjson.dumps(alert))
-                outcome = recorder.decided(
-                    decision, topic=origin.get("topic", "unknown"), seconds=seconds, arrived=origin.get("timestamp")
-                )
-                _log_decision(decision, outcome)
+            event = stream.current_event
+            decoded = orjson.loads(value)
+            # A batch from `enrich` (a list), or one record as earlier versions wrote it.
+            for record in decoded if isinstance(decoded, list) else (decoded,):
+                if needs_rebuild["flag"] or "decider" not in decider_box:
+                    state = State(tables["articles"], tables["clusters"], tables["alerts"])
+                    decider_box["decider"] = Decider(live.config, state)
+                    needs_rebuild["flag"] = False
+                    log.info("story_index_rebuilt", stories=len(decider_box["decider"].index))
+                await decide_one(record, event)
 
     return Service(app, settings, config, enrich, decide, tables, outputs, enriched, live)
 
