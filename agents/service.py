@@ -27,6 +27,7 @@ from structlog.contextvars import bound_contextvars
 
 from agents.control import LiveConfig, follow
 from agents.deadletter import ProcessingError, dead_letter, record_size_bound
+from agents.enrich_pool import EnrichPool, enrich_batch
 from agents.kafka_io import faust_credentials, matching_topics
 from agents.settings import Settings
 from agents.web import instrument
@@ -273,6 +274,42 @@ def build_service(
             log.debug("article_enriched", article_id=record["id"])
             return record
 
+    pool = EnrichPool(settings.enrich_processes) if settings.enrich_processes > 0 else None
+
+    async def enrich_in_pool(events: list[Any]) -> list[dict[str, Any] | None]:
+        """`enrich_one` for a batch, the core's work done in the pool; dead letters sent here, in order."""
+        assert pool is not None  # only called with a pool
+        values = [event.value if isinstance(event.value, bytes) else bytes(event.value or b"") for event in events]
+        items = [(value, _kafka_time(event.message.timestamp)) for value, event in zip(values, events, strict=True)]
+        version, config = pool.arguments(live.enricher, live.config)
+        outcomes = await asyncio.get_running_loop().run_in_executor(pool.executor, enrich_batch, version, config, items)
+        records: list[dict[str, Any] | None] = []
+        for event, value, outcome in zip(events, values, outcomes, strict=True):
+            message = event.message
+            with bound_contextvars(topic=message.topic, partition=message.partition, offset=message.offset):
+                if outcome.record is None:
+                    error = outcome.error
+                    if outcome.unexpected is not None:  # as in `enrich_one`: a bug, logged with its traceback
+                        error_type, text, trace = outcome.unexpected
+                        log.error("processing_failed", stage="enrich", error_type=error_type, exception=trace)
+                        error = ProcessingError.__new__(ProcessingError)  # as ProcessingError(exc) would read
+                        WirewatchError.__init__(error, f"{error_type}: {text}")
+                        error.error_type = error_type
+                    assert error is not None  # an outcome has a record or an error
+                    await send_dead_letter(value, error, "enrich", event, outcome.seconds)
+                    records.append(None)
+                    continue
+                record = outcome.record
+                recorder.enriched(record, seconds=outcome.seconds)
+                record["origin"] = {
+                    "topic": message.topic,
+                    "partition": message.partition,
+                    "offset": message.offset,
+                    "timestamp": message.timestamp,
+                }
+                records.append(record)
+        return records
+
     @app.agent(raw, concurrency=1)
     async def enrich(stream: faust.StreamT[bytes]) -> None:
         # Batches of what has arrived (up to `enrich_batch`, waiting at most `enrich_linger` for more): one
@@ -282,10 +319,13 @@ def build_service(
         async for events in cast(faust.Stream[bytes], stream).take_events(
             settings.enrich_batch, within=settings.enrich_linger
         ):
+            if pool is not None:
+                enriched_records = await enrich_in_pool(list(events))
+            else:
+                enriched_records = [await enrich_one(event) for event in events]
             batch: list[bytes] = []
             size, key = 0, b""
-            for event in events:
-                record = await enrich_one(event)
+            for record in enriched_records:
                 if record is None:
                     continue
                 encoded = orjson.dumps(record)
