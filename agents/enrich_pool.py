@@ -9,7 +9,9 @@ as values, never raised across the process boundary.
 
 from __future__ import annotations
 
+import os
 import pickle
+import threading
 import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor
@@ -39,6 +41,18 @@ _ENRICHERS: dict[int, Enricher] = {}
 """In a child: the enricher of the configuration version it last saw."""
 
 
+def _exit_with_parent(parent: int) -> None:
+    """In a child: exit when the worker that started it is gone (a SIGKILLed worker runs no shutdown, and
+    the pool's queues do not tell the child)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 def enrich_batch(version: int, config: bytes, items: list[tuple[bytes, datetime | None]]) -> list[Outcome]:
     """Run in a child process: enrich each raw value, never raising."""
     enricher = _ENRICHERS.get(version)
@@ -65,7 +79,12 @@ class EnrichPool:
 
     def __init__(self, processes: int) -> None:
         # spawn, not fork: the parent runs threads (RocksDB, the event loop's executor) a fork would copy mid-state.
-        self.executor = ProcessPoolExecutor(max_workers=processes, mp_context=get_context("spawn"))
+        self.executor = ProcessPoolExecutor(
+            max_workers=processes,
+            mp_context=get_context("spawn"),
+            initializer=_exit_with_parent,
+            initargs=(os.getpid(),),
+        )
         self._enricher: Enricher | None = None
         self._version = 0
         self._config = b""
