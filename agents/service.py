@@ -316,6 +316,9 @@ def build_service(
         # message on the enriched topic per batch, so the hop costs one send and one consumed event per batch,
         # not per article. `take_events` acknowledges the batch's messages only after this body has handed
         # the batch to the producer, and a commit flushes the producer first: at-least-once holds.
+        if pool is not None:  # start the child and build its enricher now, not on the first article's time
+            version, config = pool.arguments(live.enricher, live.config)
+            await asyncio.get_running_loop().run_in_executor(pool.executor, enrich_batch, version, config, [])
         async for events in cast(faust.Stream[bytes], stream).take_events(
             settings.enrich_batch, within=settings.enrich_linger
         ):
