@@ -4,4 +4,5 @@ import sys
 
 from agents.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # not when a spawned child process (the enrich pool) re-imports the main module
+    sys.exit(main())

@@ -102,6 +102,14 @@ class Settings:
     """Records one poll may hand over (None: no limit, as in Faust)."""
     max_fetch_bytes: int = 2**20
     """Bytes one fetch may bring per partition (Faust's default, 1 MiB): what bounds memory under a backlog."""
+    enrich_batch: int = 64
+    """Enriched records handed to the decision stage in one message (at most; fewer when the stream is slow)."""
+    enrich_linger: float = 0.005
+    """Seconds the enrich stage waits for more raw messages before it hands over what it has."""
+    enrich_processes: int = 0
+    """Processes that run the enrich stage off the event loop (0: on it). Pays on a machine with a spare core."""
+    producer_linger: float = 0.005
+    """Seconds the producer waits to fill a batch (Faust's `producer_linger`)."""
     session_timeout: float = 30.0
     """Seconds before the group gives a silent (killed) worker's partitions to the others."""
     kafka: KafkaSecurity = KafkaSecurity()  # frozen: sharing the default is safe
@@ -178,6 +186,14 @@ def _positive_int(value: str) -> int:
     number = int(value)
     if number < 1:
         msg = "must be at least 1"
+        raise ValueError(msg)
+    return number
+
+
+def _non_negative_int(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        msg = "must be 0 or more"
         raise ValueError(msg)
     return number
 
@@ -259,6 +275,10 @@ _ENV: Mapping[str, tuple[str, Callable[[str], Any]]] = {
     "WIREWATCH_STREAM_BUFFER_MAXSIZE": ("stream_buffer_maxsize", _positive_int),
     "WIREWATCH_MAX_POLL_RECORDS": ("max_poll_records", _positive_int),
     "WIREWATCH_MAX_FETCH_BYTES": ("max_fetch_bytes", _positive_int),
+    "WIREWATCH_ENRICH_BATCH": ("enrich_batch", _positive_int),
+    "WIREWATCH_ENRICH_LINGER_S": ("enrich_linger", _positive_seconds),
+    "WIREWATCH_ENRICH_PROCESSES": ("enrich_processes", _non_negative_int),
+    "WIREWATCH_PRODUCER_LINGER_S": ("producer_linger", _positive_seconds),
     "WIREWATCH_SESSION_TIMEOUT_S": ("session_timeout", _positive_seconds),
     "WIREWATCH_KAFKA_SECURITY_PROTOCOL": ("kafka.protocol", _choice(SECURITY_PROTOCOLS)),
     "WIREWATCH_KAFKA_SASL_MECHANISM": ("kafka.sasl_mechanism", _choice(SASL_MECHANISMS)),
