@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 __all__ = [
+    "clean_article",
     "clean_body",
     "clean_headline",
     "fold",
@@ -128,6 +129,12 @@ _BOILERPLATE_LINE = re.compile(
     )$""",
     re.I | re.X,
 )
+_BOILERPLATE_STARTS = frozenset(
+    "ab ba re se al su sh ad sp fo cl si ph im so ka vi ta co pr e- em wh fa tw (e en".split()
+)
+"""The first two characters, lower-cased, of every alternative of _BOILERPLATE_LINE that is two characters
+or longer when ASCII ("x" and "©" lines are shorter or not ASCII and go to the regex): an ASCII line
+starting otherwise cannot match. tests/unit/test_text.py checks it on lines generated from the pattern."""
 # A wire dateline opening the first paragraph: "ANKARA (AA) - ", "MOSCOW, Jan 5 (Reuters) - ".
 _DATELINE = re.compile(
     r"""^(?:[A-Z][A-Z'’.\- ]{1,40}[A-Z.])          # city in capitals
@@ -153,7 +160,7 @@ def clean_headline(headline: str) -> str:
 
 def _is_crumb(line: str) -> bool:
     """Navigation or category crumbs: a few words, no sentence punctuation, not a row of figures."""
-    words = line.split()
+    words = line.split(None, 6)  # a seventh part means more than six words: no need to split the rest
     return len(words) <= 6 and not _SENTENCE_END.search(line) and sum(_has_digit(w) for w in words) < 2
 
 
@@ -168,13 +175,23 @@ def clean_body(body: str, headline: str) -> str:
     first line of hard-wrapped wire text ("Standard Oil Co and BP North America\nInc said ...")
     is prose, and a body made only of short lines (a price table) is kept, not emptied.
     """
+    return clean_article(headline, body)[1]
+
+
+def clean_article(headline: str, body: str) -> tuple[str, str]:
+    """`(clean_headline(headline), clean_body(body, headline))`, cleaning the headline once."""
     text = _tidy_paragraphs(body)
-    headlines = (fold(headline).split(), fold(clean_headline(headline)).split())
+    cleaned_headline = clean_headline(headline)
+    headlines = (fold(headline).split(), fold(cleaned_headline).split())
+    limit = max(map(len, headlines)) + _SUFFIX_TOKENS
 
     def is_headline(line: str) -> bool:  # with or without a re-publisher's suffix, on either side
-        return fold(line).split() in headlines or fold(clean_headline(line)).split() in headlines
+        tokens = fold(line).split(None, limit)
+        if len(tokens) > limit and unicodedata.is_normalized("NFC", line):
+            return False  # more tokens than a headline with a re-publisher's suffix (a paragraph)
+        return tokens in headlines or fold(clean_headline(line)).split() in headlines
 
-    lines = [line for line in text.split("\n") if not _BOILERPLATE_LINE.match(line)]
+    lines = [line for line in text.split("\n") if not _is_boilerplate(line)]
     blocks = [b.strip("\n") for b in _MANY_NEWLINES.split("\n".join(lines))]
     blocks = [b for b in blocks if b.strip()]
     start, end = 0, len(blocks)
@@ -191,7 +208,20 @@ def clean_body(body: str, headline: str) -> str:
     stripped = _DATELINE.sub("", text, count=1)
     if stripped == text:
         stripped = _AGENCY_ONLY.sub("", text, count=1)
-    return stripped
+    return cleaned_headline, stripped
+
+
+_SUFFIX_TOKENS = 20
+"""Most tokens a re-publisher's suffix removed by clean_headline can fold to: its name has at most 40
+characters (_HEADLINE_SUFFIX), its separators fold to spaces. A line whose folded tokens outnumber a
+headline's by more (and that NFC leaves alone) is no headline, with or without the suffix."""
+
+
+def _is_boilerplate(line: str) -> bool:
+    head = line[:2]
+    if len(head) == 2 and head.isascii() and head.lower() not in _BOILERPLATE_STARTS:
+        return False  # the regex's ~30 alternatives cost 0.5 µs a line; most lines start otherwise
+    return _BOILERPLATE_LINE.match(line) is not None
 
 
 class _FoldTable(dict[int, str]):
