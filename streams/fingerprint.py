@@ -71,50 +71,115 @@ class Fingerprint:
     """Number of distinct shingles; with the signature it estimates containment of a truncated copy."""
 
 
-_TOKEN_HASHES: dict[str, bytes] = {}
-"""Token → its 64-bit hash as 8 little-endian bytes: one C-level `dict.get` per token, joined into one
-buffer numpy reads without converting Python ints. Emptied when it outgrows _CACHE_LIMIT (values never change)."""
+_TOKEN_DIGESTS: dict[str, bytes] = {}
+"""Token → its MurmurHash3 x64-128 digest (seed 7, of its UTF-8), whose first 8 bytes are the token's hash:
+one C-level `dict.get` per token, joined into one buffer numpy reads without converting Python ints, and
+misses computed by C-level `map`s. Emptied when it outgrows _CACHE_LIMIT (the values never change)."""
 _CACHE_LIMIT = 200_000
 _SEED = 7
 
 
-def _token_bytes(token: str) -> bytes:
-    """The first 64 bits of MurmurHash3 x64-128 (seed 7) of the token's UTF-8, little-endian."""
-    return mmh3.mmh3_x64_128_digest(token.encode(), _SEED)[:8]
-
-
 def _token_hash(token: str) -> int:
     """`mmh3.hash64(token, seed=7, signed=False)[0]`: the value a token contributes to its shingles."""
-    return int.from_bytes(_token_bytes(token), "little")
+    return int.from_bytes(mmh3.mmh3_x64_128_digest(token.encode(), _SEED)[:8], "little")
 
 
 def _token_hashes(tokens: list[str]) -> npt.NDArray[np.uint64]:
-    cache = _TOKEN_HASHES
+    cache = _TOKEN_DIGESTS
     joined = b"".join(map(cache.get, tokens, repeat(b"")))  # a token not seen yet adds no bytes
-    if len(joined) != 8 * len(tokens):
+    if len(joined) != 16 * len(tokens):
         if len(cache) > _CACHE_LIMIT:
             cache.clear()
-        for token in tokens:
-            if token not in cache:
-                cache[token] = _token_bytes(token)
+        missing = list(set(tokens).difference(cache))
+        digests = map(mmh3.mmh3_x64_128_digest, map(str.encode, missing), repeat(_SEED))
+        cache.update(zip(missing, digests, strict=True))
         joined = b"".join(map(cache.__getitem__, tokens))
-    return np.frombuffer(joined, dtype="<u8")
+    return np.frombuffer(joined, dtype="<u8")[::2]
 
 
 def fingerprint(headline: str, text: str, *, shingle: int = SHINGLE) -> Fingerprint:
     """Fingerprint the body; very short bodies are fingerprinted with their headline."""
-    tokens = fold(text).split()
+    folded = fold(text)
+    if len(folded) >= _VECTOR_MIN_CHARS:
+        hashes, joined = _hashed_tokens(folded)
+        if hashes.size >= _MIN_TOKENS:
+            return _fingerprint(joined, hashes, shingle)
+    tokens = folded.split()
     if len(tokens) < _MIN_TOKENS:
         tokens = fold(headline).split() + tokens
-    exact = hashlib.blake2b(" ".join(tokens).encode(), digest_size=12).hexdigest()
-    mixed = _combined(_token_hashes(tokens), shingle)
+    return _fingerprint(" ".join(tokens).encode(), _token_hashes(tokens), shingle)
+
+
+def _fingerprint(joined: bytes, hashes: npt.NDArray[np.uint64], shingle: int) -> Fingerprint:
+    """From the tokens joined by single spaces (UTF-8) and their hashes."""
+    mixed = _combined(hashes, shingle)
     np.multiply(mixed, _MUL, out=mixed)
     np.add(mixed, _ADD, out=mixed)
     # Mixing is a bijection (odd multiplier), so distinct mixed values count the distinct shingles:
     # a sort and a compare instead of `np.unique` (hash-based in numpy 2.4, 5-8x slower here).
     mixed.sort()
     distinct = int(np.count_nonzero(mixed[1:] != mixed[:-1])) + 1
+    exact = hashlib.blake2b(joined, digest_size=12).hexdigest()
     return Fingerprint(exact, _signature(mixed).tobytes(), distinct)
+
+
+# MurmurHash3 x64-128 over many tokens at once (the reference: smhasher's MurmurHash3.cpp), for long
+# texts, where per-token Python work (split, a dict lookup per token) costs more than ~45 numpy calls.
+_VECTOR_MIN_CHARS = 2_000
+"""From this length (folded) on the vectorised path is faster here (measured: 2x at 8 KB, slower below)."""
+_C1, _C2 = np.uint64(0x87C37B91114253D5), np.uint64(0x4CF5AD432745937F)
+_F1, _F2 = np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53)
+_LOW_BYTES = np.array([(1 << 8 * min(n, 8)) - 1 for n in range(16)], dtype=np.uint64)
+_HIGH_BYTES = np.array([(1 << 8 * (n - 8)) - 1 if n > 8 else 0 for n in range(16)], dtype=np.uint64)
+"""Masks keeping a token's first min(n, 8) bytes, and its bytes 9..n, of the 8-byte words read at its start."""
+_PAD = b" " * 24
+
+
+def _hashed_tokens(folded: str) -> tuple[npt.NDArray[np.uint64], bytes]:
+    """Hashes of `folded.split()` (as `_token_hashes`) and the tokens joined by single spaces, UTF-8.
+
+    Folded text holds only spaces and letters or digits, so in its UTF-8 a token is a run of bytes other
+    than 0x20. Tokens of up to 15 bytes (nearly all) are hashed here as MurmurHash3's tail; longer ones,
+    which need its block loop, one by one."""
+    data = folded.encode()
+    text = np.frombuffer(b" " + data + _PAD, dtype=np.uint8)
+    letters = text != 32
+    edges = np.diff(letters.view(np.int8))
+    starts = (edges == 1).nonzero()[0] + 1
+    lengths = (edges == -1).nonzero()[0] + 1 - starts
+    words = np.ndarray((text.size - 7,), dtype="<u8", buffer=text, strides=(1,))  # 8 bytes from each offset
+    tail = np.minimum(lengths, 15)
+    k1 = words.take(starts) & _LOW_BYTES.take(tail)
+    k2 = words.take(starts + 8) & _HIGH_BYTES.take(tail)  # 0 for tokens of 8 bytes or less: no effect
+    h1 = _rotl(k1 * _C1, 31) * _C2 ^ np.uint64(_SEED)
+    h2 = _rotl(k2 * _C2, 33) * _C1 ^ np.uint64(_SEED)
+    size = lengths.astype(np.uint64)
+    h1 ^= size
+    h2 ^= size
+    h1 += h2
+    h2 += h1
+    h1 = _fmix(h1)
+    h1 += _fmix(h2)
+    for i in (lengths > 15).nonzero()[0].tolist():
+        token = data[starts[i] - 1 : starts[i] - 1 + lengths[i]]
+        h1[i] = int.from_bytes(mmh3.mmh3_x64_128_digest(token, _SEED)[:8], "little")
+    kept = letters.copy()
+    kept[1:] |= letters[:-1]  # each token and the one space after it
+    return h1, text[kept].tobytes()[:-1]
+
+
+def _rotl(x: npt.NDArray[np.uint64], bits: int) -> npt.NDArray[np.uint64]:
+    result: npt.NDArray[np.uint64] = (x << np.uint64(bits)) | (x >> np.uint64(64 - bits))
+    return result
+
+
+def _fmix(h: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    h ^= h >> np.uint64(33)
+    h *= _F1
+    h ^= h >> np.uint64(33)
+    h *= _F2
+    h ^= h >> np.uint64(33)
+    return h
 
 
 def _combined(hashes: npt.NDArray[np.uint64], shingle: int) -> npt.NDArray[np.uint64]:

@@ -8,9 +8,22 @@ from __future__ import annotations
 
 import hashlib
 
+import mmh3
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from streams.fingerprint import SIGNATURE_BYTES, _token_hash, fingerprint
+from streams.fingerprint import (
+    _VECTOR_MIN_CHARS,
+    SHINGLE,
+    SIGNATURE_BYTES,
+    _fingerprint,
+    _hashed_tokens,
+    _token_hash,
+    _token_hashes,
+    fingerprint,
+)
+from streams.text import fold
 
 WORDS = "the president met his counterpart in astana on wednesday to discuss trade energy and security ties".split()
 
@@ -98,3 +111,26 @@ def test_fingerprint_does_not_depend_on_earlier_calls():
         fingerprint(headline, text)
 
     assert fingerprint(*TEXTS["medium text"]) == fresh
+
+
+@settings(max_examples=300)
+@given(st.lists(st.text(alphabet=st.characters(categories=["L", "N"]), min_size=1, max_size=40), max_size=60))
+def test_vectorised_token_hashes_equal_mmh3(words):
+    """Hashing all tokens at once (long texts) equals mmh3 per token, for any length and script."""
+    folded = fold("  ".join(words))
+    tokens = folded.split()
+
+    hashes, joined = _hashed_tokens(folded)
+
+    assert hashes.tolist() == [mmh3.hash64(t, seed=7, signed=False)[0] for t in tokens]
+    assert joined == " ".join(tokens).encode()
+
+
+def test_long_and_short_paths_agree():
+    """A text just above the vectorised path's threshold fingerprints as the token-by-token path does."""
+    text = _generated(400) + " Zürich Straße телекоммуникационный 習近平 internationalisation"
+    assert len(fold(text)) >= _VECTOR_MIN_CHARS
+    tokens = fold(text).split()
+    expected = _fingerprint(" ".join(tokens).encode(), _token_hashes(tokens), SHINGLE)
+
+    assert fingerprint("", text) == expected
