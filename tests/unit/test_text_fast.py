@@ -8,7 +8,15 @@ import unicodedata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from streams.text import _BOILERPLATE_LINE, _is_boilerplate, _tidy_paragraphs, clean_article, clean_body, clean_headline
+from streams.text import (
+    _BOILERPLATE_LINE,
+    _is_boilerplate,
+    _one_space,
+    _tidy_paragraphs,
+    clean_article,
+    clean_body,
+    clean_headline,
+)
 
 HEADLINE = "Erdoğan invites Putin to Türkiye as leaders discuss strategic ties"
 _SPACING = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
@@ -22,6 +30,13 @@ def _tidy_line_by_line(text: str) -> str:
     """The definition: NFC, every line's spacing runs to one space and stripped, blank-line runs to one."""
     lines = [_SPACING.sub(" ", line).strip() for line in unicodedata.normalize("NFC", text).split("\n")]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+@settings(max_examples=2000)
+@given(_MESSY)
+def test_one_space_equals_one_substitution(text):
+    """The two-pass spacing collapse equals replacing every spacing run by one space."""
+    assert _one_space(text) == _SPACING.sub(" ", text)
 
 
 @settings(max_examples=2000)
