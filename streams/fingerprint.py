@@ -3,7 +3,7 @@
 Signatures use one-permutation hashing (OPH) over 64-bit shingle hashes in numpy: one pass of
 vector operations per article instead of 128 hash calls per shingle (see PERF-NOTES). Empty bins
 are filled by optimal densification (Shrivastava, ICML 2017), which keeps the estimate unbiased
-and its error close to classic MinHash on short texts. A signature is NUM_PERM 32-bit values,
+and its error close to classic MinHash on short texts. A signature is NUM_PERM 16-bit values,
 512 bytes: that is what the story index keeps in memory and the table keeps (base64) on disk.
 
 Everything is seeded with constants: every worker and every replay computes the same values.
@@ -66,7 +66,7 @@ class Fingerprint:
     exact: str
     """Hash of the folded token sequence: equal for copies that differ only in case, accents, punctuation."""
     signature: bytes
-    """MinHash of the word 5-shingles: NUM_PERM little-endian 32-bit values."""
+    """MinHash of the word 5-shingles: NUM_PERM little-endian 16-bit values."""
     shingles: int
     """Number of distinct shingles; with the signature it estimates containment of a truncated copy."""
 
@@ -233,8 +233,8 @@ def _densify(signature: npt.NDArray[np.uint64], empty: npt.NDArray[np.intp]) -> 
         signature[pending] = (signature.take(donors) ^ (distance * np.uint64(0x9E3779B1))) & _VALUE_MASK
 
 
-def signature_array(signature: bytes) -> npt.NDArray[np.uint32]:
-    """The signature as a read-only uint32 array (no copy)."""
+def signature_array(signature: bytes) -> npt.NDArray[np.uint16]:
+    """The signature as a read-only uint16 array (no copy)."""
     return np.frombuffer(signature, dtype=_DTYPE)
 
 
