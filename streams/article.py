@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import orjson
 
 from streams.errors import InvalidArticle, LimitExceeded
-from streams.text import clean_body, clean_headline, html_to_text, looks_like_html
+from streams.text import clean_article, html_to_text, looks_like_html
 
 __all__ = ["Article", "Limits", "content_hash", "decode_article", "parse_article", "parse_time"]
 
@@ -74,7 +74,7 @@ def parse_article(
     if len(headline) > limits.max_headline_chars:
         msg = f"headline of {len(headline)} characters exceeds {limits.max_headline_chars}"
         raise LimitExceeded(msg, reason="headline_too_large")
-    text = clean_body(body, headline)
+    cleaned_headline, text = clean_article(headline, body)
     if not text and not headline.strip():
         msg = "article has neither body text nor headline"
         raise InvalidArticle(msg, reason="missing_text")
@@ -84,7 +84,7 @@ def parse_article(
         id=article_id,
         source=_source(payload, url),
         url=url,
-        headline=clean_headline(headline),
+        headline=cleaned_headline,
         text=text,
         published=published,
         language=_text_field(payload, "language") or _text_field(payload, "lang"),
