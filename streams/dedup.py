@@ -135,8 +135,9 @@ MAX_STORIES = 0x00FF_FFFE
 
 
 _ROWS = np.arange(_LSH_SLOTS + 1)
-_PROBE_WINDOW = np.arange(32)
+_PROBE_WIDTH = 32
 """`probe` reads 32 cells per key: a run of 16 occupied cells is common at 60 % load, one of 32 is not."""
+_PROBE_OFFSETS = np.tile(np.arange(_PROBE_WIDTH), _ROWS.size)
 _NO_SLOT = 0x00FF_FFFE
 """Slots are below this; the value a tombstone's cell carries (`_KeyTable.probe` may return it)."""
 _SIG_ITEM = np.dtype(signature_array(bytes(SIGNATURE_BYTES)).dtype).itemsize
@@ -195,24 +196,83 @@ class _KeyTable:
     def probe(self, keys: npt.NDArray[np.uint64]) -> _Probe:
         """`find` for one story's keys in a few whole-array steps, keeping what `insert_probed` needs.
 
-        The same cells as `_scan`: each key's 16-cell window from its home; hits are cells before the
-        first empty one whose tag matches (a tombstone whose tag matches yields slot 0xFFFFFE, which
-        no story has: the caller drops it). The rare window without an empty cell goes on in `_scan`.
+        The same cells as `_scan`: each key's run from its home to the first empty cell, read in one
+        window of `_PROBE_WIDTH` cells per key; hits are run cells whose tag matches. A run longer
+        than the window goes on in `_rest_of_run`.
         """
         homes = (keys.view(np.int64) * self.size) >> 32
-        index = homes[:, None] + _PROBE_WINDOW
-        cells = self.cells.take(index, mode="clip")  # past the end reads the last cell: always empty
-        after = np.logical_or.accumulate(cells == _EMPTY, axis=1)  # at or after the first empty cell
-        hit = np.greater((cells >> np.uint32(24)) == (keys & np.uint64(0xFF))[:, None], after)
-        found: list[int] = (cells[hit] & _SLOT_MASK).tolist()
-        ended = after[:, -1]
-        if not ended.all():  # a run longer than the window: follow it as `_scan` does
-            more = ~ended
-            rest = keys[more].astype(np.uint32)
-            tags = ((rest & np.uint32(0xFF)) << np.uint32(24))[:, None]
-            for part in self._scan_from(rest, tags, homes[more] + _PROBE_WINDOW.size, None):
-                found.extend(part.tolist())
+        width = _PROBE_WIDTH
+        tags = (keys & np.uint64(0xFF)).astype(np.uint32) << np.uint32(24)
+        _, cells, limit = self._read_runs(homes, width)
+        found = self._hits(cells, tags.repeat(width), None, width, limit)
+        if limit.max() == width:  # a run longer than the window (no empty cell in it): follow it
+            for row in np.flatnonzero(limit == width).tolist():
+                found.extend(self._rest_of_run(int(homes[row]) + width, int(tags[row]), None))
         return _Probe(self.version, keys, homes, cells, found)
+
+    def _rest_of_run(self, start: int, wanted: int, delete: int | None) -> list[int]:
+        """One key's run from `start` on, in slices that widen (a run of one often-repeated key can be
+        thousands of cells): the slots whose tag is `wanted` (tag << 24), or with `delete`, those
+        cells holding that slot become tombstones."""
+        cells = self.cells
+        found: list[int] = []
+        step = 256
+        while True:
+            part = cells[start : start + step]
+            empty = np.flatnonzero(part == _EMPTY)
+            run = part[: empty[0]] if empty.size else part
+            if delete is None:
+                values = run[np.flatnonzero((run & ~_SLOT_MASK) == wanted)].tolist()
+                found.extend(v & 0xFF_FFFF for v in values if v < _TOMB)
+            else:
+                cells[start + np.flatnonzero(run == (wanted | delete))] = _TOMB
+            if empty.size:  # the last cell is always empty: every run ends
+                return found
+            start += part.size
+            step *= 4
+
+    def _read_runs(
+        self, starts: npt.NDArray[np.intp], width: int
+    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.uint32], npt.NDArray[np.intp]]:
+        """Each start's next `width` cells, flat (row after row), and per row how many of them lie
+        before the first empty cell (`width` where there is none: the run goes on).
+
+        Flat arrays of one shape throughout: numpy's broadcasting over a short inner axis, and
+        accumulate along it, cost a few µs per row."""
+        rows = starts.size
+        offsets = _PROBE_OFFSETS if width == _PROBE_WIDTH and rows <= _ROWS.size else None
+        if offsets is None:
+            offsets = np.tile(np.arange(width), rows)
+        index = starts.repeat(width) + offsets[: rows * width]
+        cells = self.cells.take(index, mode="clip")  # past the end reads the last cell: always empty
+        empty = cells == _EMPTY
+        first = empty.reshape(rows, width).argmax(axis=1)
+        ended = empty.take(_ROWS[:rows] * width + first)
+        limit: npt.NDArray[np.intp] = np.where(ended, first, width)
+        return index, cells, limit
+
+    @staticmethod
+    def _hits(
+        cells: npt.NDArray[np.uint32],
+        wanted: npt.NDArray[np.uint32],
+        exact: int | None,
+        width: int,
+        limit: npt.NDArray[np.intp],
+    ) -> list[int]:
+        """Slots of the run cells whose tag is `wanted` (whose whole value, when `exact` is the slot);
+        for a delete, the flat positions of those cells instead."""
+        if exact is None:
+            positions = np.flatnonzero((cells & ~_SLOT_MASK) == wanted).tolist()
+        else:
+            positions = np.flatnonzero(cells == (wanted | np.uint32(exact))).tolist()
+        if not positions:
+            return []
+        limits = limit.tolist()
+        kept = [p for p in positions if p % width < limits[p // width]]
+        if exact is not None:
+            return kept
+        values = cells.take(kept).tolist() if kept else []
+        return [v & 0xFF_FFFF for v in values if v < _TOMB]
 
     def insert_probed(self, probe: _Probe, slot: int) -> None:
         """`insert` of the probed keys, cell for cell, its first round from the cells the probe read.
@@ -227,13 +287,12 @@ class _KeyTable:
             return
         keys = probe.keys.astype(np.uint32)
         values = ((keys & np.uint32(0xFF)) << np.uint32(24)) | np.uint32(slot)
-        window = probe.cells[:, : _WINDOW.size]
-        free = window >= _TOMB  # empty or deleted
-        first = free.argmax(axis=1)
-        rows = _ROWS[: first.size]
+        free = probe.cells >= _TOMB  # empty or deleted
+        rows = _ROWS[: keys.size] * _PROBE_WIDTH
+        first = free.reshape(keys.size, _PROBE_WIDTH)[:, : _WINDOW.size].argmax(axis=1)
         where = probe.homes + first
         self.version += 1
-        ok = free[rows, first]
+        ok = free.take(rows + first)
         every = bool(ok.all())
         wanted = where.tolist() if every else where[ok].tolist()
         if wanted and max(wanted) >= self.cells.size - 1:  # a run reached the end: `insert`'s way, cell by cell
@@ -245,10 +304,10 @@ class _KeyTable:
             take = np.zeros_like(ok)
             take[np.flatnonzero(ok)[first_seen]] = True
         elif every:  # the usual case: one write
-            self.used += int(np.count_nonzero(window[rows, first] == _EMPTY))
+            self.used += int(np.count_nonzero(probe.cells.take(rows + first) == _EMPTY))
             self.cells[where] = values
             return
-        self.used += int(np.count_nonzero(window[rows[take], first[take]] == _EMPTY))
+        self.used += int(np.count_nonzero(probe.cells.take((rows + first)[take]) == _EMPTY))
         self.cells[where[take]] = values[take]
         waiting = ~take
         self._insert_rounds(
@@ -308,35 +367,23 @@ class _KeyTable:
             step = min(4 * step, 8192)
 
     def _scan(self, keys: npt.NDArray[np.uint32], delete: int | None) -> list[npt.NDArray[np.uint32]]:
+        """Each key's run from its home to the first empty cell: the slots whose tag matches, or with
+        `delete`, those cells holding that slot become tombstones."""
+        width = _PROBE_WIDTH
         tags = (keys & np.uint32(0xFF)) << np.uint32(24)
-        wanted = (tags | np.uint32(delete) if delete is not None else tags)[:, None]
-        return self._scan_from(keys, wanted, self._home(keys), delete)
-
-    def _scan_from(
-        self,
-        keys: npt.NDArray[np.uint32],
-        wanted: npt.NDArray[np.uint32],
-        starts: npt.NDArray[np.intp],
-        delete: int | None,
-    ) -> list[npt.NDArray[np.uint32]]:
-        """Each key's run from its start to the first empty cell, read in windows that widen as runs
-        go on (a run of one often-repeated key can be hundreds of cells)."""
-        found: list[npt.NDArray[np.uint32]] = []
-        width = _WINDOW.size
-        while True:
-            index = starts[:, None] + np.arange(width)
-            cells = self.cells.take(index, mode="clip")  # past the end reads the last cell: always empty
-            run = ~np.logical_or.accumulate(cells == _EMPTY, axis=1)  # cells before the first empty one
-            if delete is None:
-                hit = run & ((cells & ~_SLOT_MASK) == wanted) & (cells < _TOMB)
-                found.append(cells[hit] & _SLOT_MASK)
-            else:
-                self.cells[index[run & (cells == wanted)]] = _TOMB
-            more = run[:, -1]  # no empty cell in the window: the run goes on
-            if not more.any():
-                return found
-            starts, wanted = starts[more] + width, wanted[more]
-            width = min(4 * width, 4096)
+        starts = self._home(keys)
+        index, cells, limit = self._read_runs(starts, width)
+        hits = self._hits(cells, tags.repeat(width), delete, width, limit)
+        if delete is None:
+            found = hits
+        elif hits:
+            self.cells[index.take(hits)] = _TOMB
+        if limit.max() == width:  # runs longer than the window
+            for row in np.flatnonzero(limit == width).tolist():
+                more = self._rest_of_run(int(starts[row]) + width, int(tags[row]), delete)
+                if delete is None:
+                    found.extend(more)
+        return [np.array(found, dtype=np.uint32)] if delete is None else []
 
     def insert(self, keys: npt.NDArray[np.uint32], slot: int) -> None:
         self.version += 1
@@ -505,6 +552,12 @@ class StoryIndex:
         self._ids[slot] = None
         self._clusters.pop(slot, None)
         self._free.append(slot)
+
+    @property
+    def watermark_micros(self) -> int:
+        """The watermark in µs since the epoch (`advance` must have been called)."""
+        assert self._watermark_us is not None
+        return self._watermark_us
 
     def advance(self, event_time: datetime) -> list[str]:
         """Move the watermark forward; return the ids of stories that fell out of the horizon."""
