@@ -138,6 +138,7 @@ _ROWS = np.arange(_LSH_SLOTS + 1)
 _PROBE_WIDTH = 32
 """`probe` reads 32 cells per key: a run of 16 occupied cells is common at 60 % load, one of 32 is not."""
 _PROBE_OFFSETS = np.tile(np.arange(_PROBE_WIDTH), _ROWS.size)
+_ROW_STARTS = _ROWS * _PROBE_WIDTH
 _NO_SLOT = 0x00FF_FFFE
 """Slots are below this; the value a tombstone's cell carries (`_KeyTable.probe` may return it)."""
 _SIG_ITEM = np.dtype(signature_array(bytes(SIGNATURE_BYTES)).dtype).itemsize
@@ -150,6 +151,8 @@ class _Probe:
     version: int
     keys: npt.NDArray[np.uint64]
     homes: npt.NDArray[np.intp]
+    tags: npt.NDArray[np.uint32]
+    """Each key's tag, shifted to the cell's top byte."""
     cells: npt.NDArray[np.uint32]
     found: list[int]
 
@@ -208,7 +211,7 @@ class _KeyTable:
         if limit.max() == width:  # a run longer than the window (no empty cell in it): follow it
             for row in np.flatnonzero(limit == width).tolist():
                 found.extend(self._rest_of_run(int(homes[row]) + width, int(tags[row]), None))
-        return _Probe(self.version, keys, homes, cells, found)
+        return _Probe(self.version, keys, homes, tags, cells, found)
 
     def _rest_of_run(self, start: int, wanted: int, delete: int | None) -> list[int]:
         """One key's run from `start` on, in slices that widen (a run of one often-repeated key can be
@@ -240,14 +243,15 @@ class _KeyTable:
         Flat arrays of one shape throughout: numpy's broadcasting over a short inner axis, and
         accumulate along it, cost a few µs per row."""
         rows = starts.size
-        offsets = _PROBE_OFFSETS if width == _PROBE_WIDTH and rows <= _ROWS.size else None
-        if offsets is None:
-            offsets = np.tile(np.arange(width), rows)
-        index = starts.repeat(width) + offsets[: rows * width]
+        if width == _PROBE_WIDTH and rows <= _ROWS.size:
+            offsets, row_starts = _PROBE_OFFSETS[: rows * width], _ROW_STARTS[:rows]
+        else:
+            offsets, row_starts = np.tile(np.arange(width), rows), _ROWS[:rows] * width
+        index = starts.repeat(width) + offsets
         cells = self.cells.take(index, mode="clip")  # past the end reads the last cell: always empty
         empty = cells == _EMPTY
         first = empty.reshape(rows, width).argmax(axis=1)
-        ended = empty.take(_ROWS[:rows] * width + first)
+        ended = empty.take(row_starts + first)
         limit: npt.NDArray[np.intp] = np.where(ended, first, width)
         return index, cells, limit
 
@@ -285,14 +289,14 @@ class _KeyTable:
         if probe.version != self.version:
             self.insert(probe.keys.astype(np.uint32), slot)
             return
-        keys = probe.keys.astype(np.uint32)
-        values = ((keys & np.uint32(0xFF)) << np.uint32(24)) | np.uint32(slot)
+        count = probe.keys.size
+        values = probe.tags | np.uint32(slot)
         free = probe.cells >= _TOMB  # empty or deleted
-        rows = _ROWS[: keys.size] * _PROBE_WIDTH
-        first = free.reshape(keys.size, _PROBE_WIDTH)[:, : _WINDOW.size].argmax(axis=1)
+        first = free.reshape(count, _PROBE_WIDTH)[:, : _WINDOW.size].argmax(axis=1)
+        chosen = _ROW_STARTS[:count] + first
         where = probe.homes + first
         self.version += 1
-        ok = free.take(rows + first)
+        ok = free.take(chosen)
         every = bool(ok.all())
         wanted = where.tolist() if every else where[ok].tolist()
         if wanted and max(wanted) >= self.cells.size - 1:  # a run reached the end: `insert`'s way, cell by cell
@@ -304,10 +308,10 @@ class _KeyTable:
             take = np.zeros_like(ok)
             take[np.flatnonzero(ok)[first_seen]] = True
         elif every:  # the usual case: one write
-            self.used += int(np.count_nonzero(probe.cells.take(rows + first) == _EMPTY))
+            self.used += int(np.count_nonzero(probe.cells.take(chosen) == _EMPTY))
             self.cells[where] = values
             return
-        self.used += int(np.count_nonzero(probe.cells.take((rows + first)[take]) == _EMPTY))
+        self.used += int(np.count_nonzero(probe.cells.take(chosen[take]) == _EMPTY))
         self.cells[where[take]] = values[take]
         waiting = ~take
         self._insert_rounds(
