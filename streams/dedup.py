@@ -425,8 +425,14 @@ class _KeyTable:
         if keys.size == 0:
             return
         home = self._home(keys)
-        order = np.argsort(home, kind="stable")
         rank = np.arange(keys.size)
+        bits = int(keys.size).bit_length()
+        if int(home.max()).bit_length() + bits <= 62:
+            # The stable order by home as one sort of distinct integers (home, then position): the
+            # default sort of int64 (vectorised here) is several times faster than a stable argsort.
+            order = np.sort((home << bits) | rank) & ((1 << bits) - 1)
+        else:
+            order = np.argsort(home, kind="stable")
         where = np.maximum.accumulate(home[order] - rank) + rank
         if where[-1] + 1 > self.size:
             self.cells = np.full(int(where[-1]) + 1 + _WINDOW.size + 1, _EMPTY, dtype=np.uint32)
