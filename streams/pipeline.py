@@ -121,10 +121,8 @@ class Decider:
         self.state = state
         self._expiry: list[tuple[int, str, str]] = []
         """(event time in µs since the epoch, table, key): a min-heap of what may expire."""
-        horizon = config.dedup.horizon
-        horizons = {"articles": horizon, "clusters": horizon, "alerts": config.rules.longest_cooldown or horizon}
-        self._horizons_us = {table: span // _MICROSECOND for table, span in horizons.items()}
-        self._longest_us = max(self._horizons_us.values())
+        self._horizons: tuple[Config, dict[str, int]] | None = None
+        """Each table's horizon in µs, for the config they were computed from (the shell may swap it)."""
         self.index = StoryIndex(config.dedup)
         self.rebuild()
 
@@ -221,7 +219,8 @@ class Decider:
         for article_id in self.index.advance_micros(now.micros, now.time):
             self.state.articles.pop(article_id, None)
         watermark = self.index.watermark_micros
-        cutoff = watermark - self._longest_us
+        horizons = self._horizons_us()
+        cutoff = watermark - max(horizons.values())
         expiry = self._expiry
         if not expiry or expiry[0][0] >= cutoff:
             return
@@ -229,8 +228,15 @@ class Decider:
         while expiry and expiry[0][0] < cutoff:
             _, table, key = heappop(expiry)
             stored = tables[table].get(key)
-            if stored is not None and _stamp_micros(stored["t"]) < watermark - self._horizons_us[table]:
+            if stored is not None and _stamp_micros(stored["t"]) < watermark - horizons[table]:
                 del tables[table][key]
+
+    def _horizons_us(self) -> dict[str, int]:
+        if self._horizons is None or self._horizons[0] is not self.config:
+            horizon = self.config.dedup.horizon
+            spans = {"articles": horizon, "clusters": horizon, "alerts": self.config.rules.longest_cooldown or horizon}
+            self._horizons = (self.config, {table: span // _MICROSECOND for table, span in spans.items()})
+        return self._horizons[1]
 
 
 _MICROSECOND = timedelta(microseconds=1)
