@@ -16,6 +16,7 @@ import heapq
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -144,8 +145,7 @@ _NO_SLOT = 0x00FF_FFFE
 _SIG_ITEM = np.dtype(signature_array(bytes(SIGNATURE_BYTES)).dtype).itemsize
 
 
-@dataclass(frozen=True, slots=True)
-class _Probe:
+class _Probe(NamedTuple):  # a tuple: built once per article, cheaper than a frozen dataclass
     """One story's keys looked up: the hits, and the windows read (valid while the table's version holds)."""
 
     version: int
@@ -441,8 +441,7 @@ class _KeyTable:
         self.used = int(keys.size)
 
 
-@dataclass(frozen=True, slots=True)
-class _Memo:
+class _Memo(NamedTuple):
     signature: bytes
     exact: int
     probe: _Probe

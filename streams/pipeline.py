@@ -10,7 +10,7 @@ from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from heapq import heappop, heappush
-from typing import Any
+from typing import Any, NamedTuple
 
 from streams.article import Article, Limits, content_hash, decode_article
 from streams.dedup import (
@@ -242,8 +242,7 @@ class Decider:
 _MICROSECOND = timedelta(microseconds=1)
 
 
-@dataclass(frozen=True, slots=True)
-class _Moment:
+class _Moment(NamedTuple):
     """An article's event time in the three forms decide needs: aware datetime, µs since the epoch, ISO text."""
 
     time: datetime
