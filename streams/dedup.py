@@ -16,6 +16,7 @@ import heapq
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -29,7 +30,16 @@ from streams.fingerprint import (
     signature_array,
 )
 
-__all__ = ["DedupPolicy", "DedupVerdict", "StoryEntry", "StoryIndex", "entry_from_state", "entry_to_state"]
+__all__ = [
+    "DedupPolicy",
+    "DedupVerdict",
+    "StoryEntry",
+    "StoryIndex",
+    "entry_from_state",
+    "entry_to_state",
+    "event_micros",
+    "exact_key",
+]
 
 
 _LSH_SLOTS = min(NUM_PERM, 128)
@@ -90,6 +100,16 @@ def _micros(moment: datetime) -> int:
     return (moment - _EPOCH) // _MICRO
 
 
+def event_micros(moment: datetime) -> int:
+    """An (aware) event time as whole microseconds since the epoch: how the index keeps it."""
+    return (moment - _EPOCH) // _MICRO
+
+
+def exact_key(exact: str) -> int:
+    """A fingerprint's exact hash as the index keys it (see `_exact_key`)."""
+    return _exact_key(exact)
+
+
 def _exact_key(exact: str) -> int:
     """The exact hash folded to 64 bits (idempotent on 16 hex digits; any other text is hashed)."""
     try:
@@ -115,6 +135,28 @@ MAX_STORIES = 0x00FF_FFFE
 """Slots are 24 bits; the two highest values mark empty and deleted cells."""
 
 
+_ROWS = np.arange(_LSH_SLOTS + 1)
+_PROBE_WIDTH = 32
+"""`probe` reads 32 cells per key: a run of 16 occupied cells is common at 60 % load, one of 32 is not."""
+_PROBE_OFFSETS = np.tile(np.arange(_PROBE_WIDTH), _ROWS.size)
+_ROW_STARTS = _ROWS * _PROBE_WIDTH
+_NO_SLOT = 0x00FF_FFFE
+"""Slots are below this; the value a tombstone's cell carries (`_KeyTable.probe` may return it)."""
+_SIG_ITEM = np.dtype(signature_array(bytes(SIGNATURE_BYTES)).dtype).itemsize
+
+
+class _Probe(NamedTuple):  # a tuple: built once per article, cheaper than a frozen dataclass
+    """One story's keys looked up: the hits, and the windows read (valid while the table's version holds)."""
+
+    version: int
+    keys: npt.NDArray[np.uint64]
+    homes: npt.NDArray[np.intp]
+    tags: npt.NDArray[np.uint32]
+    """Each key's tag, shifted to the cell's top byte."""
+    cells: npt.NDArray[np.uint32]
+    found: list[int]
+
+
 class _KeyTable:
     """Open-addressing multimap from 32-bit keys to slots, linear probing, in one uint32 array.
 
@@ -132,6 +174,8 @@ class _KeyTable:
         self.used = 0
         """Cells holding a key or a tombstone."""
         self.cells = np.full(size + _WINDOW.size + 1, _EMPTY, dtype=np.uint32)
+        self.version = 0
+        """Bumped by every write: a `_Probe` read before it no longer describes the cells."""
 
     @property
     def crowded(self) -> bool:
@@ -149,29 +193,208 @@ class _KeyTable:
         return self._scan(keys, None)
 
     def delete(self, keys: npt.NDArray[np.uint32], slot: int) -> None:
+        self.version += 1
         self._scan(keys, slot)
 
-    def _scan(self, keys: npt.NDArray[np.uint32], delete: int | None) -> list[npt.NDArray[np.uint32]]:
-        tags = (keys & np.uint32(0xFF)) << np.uint32(24)
-        wanted = (tags | np.uint32(delete) if delete is not None else tags)[:, None]
-        starts = self._home(keys)
-        found: list[npt.NDArray[np.uint32]] = []
+    def probe(self, keys: npt.NDArray[np.uint64]) -> _Probe:
+        """`find` for one story's keys in a few whole-array steps, keeping what `insert_probed` needs.
+
+        The same cells as `_scan`: each key's run from its home to the first empty cell, read in one
+        window of `_PROBE_WIDTH` cells per key; hits are run cells whose tag matches. A run longer
+        than the window goes on in `_rest_of_run`.
+        """
+        homes = (keys.view(np.int64) * self.size) >> 32
+        width = _PROBE_WIDTH
+        tags = (keys & np.uint64(0xFF)).astype(np.uint32) << np.uint32(24)
+        _, cells, limit = self._read_runs(homes, width)
+        found = self._hits(cells, tags.repeat(width), None, width, limit)
+        if limit.max() == width:  # a run longer than the window (no empty cell in it): follow it
+            for row in np.flatnonzero(limit == width).tolist():
+                found.extend(self._rest_of_run(int(homes[row]) + width, int(tags[row]), None))
+        return _Probe(self.version, keys, homes, tags, cells, found)
+
+    def _rest_of_run(self, start: int, wanted: int, delete: int | None) -> list[int]:
+        """One key's run from `start` on, in slices that widen (a run of one often-repeated key can be
+        thousands of cells): the slots whose tag is `wanted` (tag << 24), or with `delete`, those
+        cells holding that slot become tombstones."""
+        cells = self.cells
+        found: list[int] = []
+        step = 256
         while True:
-            index, cells = self._windows(starts)
-            run = ~np.logical_or.accumulate(cells == _EMPTY, axis=1)  # cells before the first empty one
+            part = cells[start : start + step]
+            empty = np.flatnonzero(part == _EMPTY)
+            run = part[: empty[0]] if empty.size else part
             if delete is None:
-                hit = run & ((cells & ~_SLOT_MASK) == wanted) & (cells < _TOMB)
-                found.append(cells[hit] & _SLOT_MASK)
+                values = run[np.flatnonzero((run & ~_SLOT_MASK) == wanted)].tolist()
+                found.extend(v & 0xFF_FFFF for v in values if v < _TOMB)
             else:
-                self.cells[index[run & (cells == wanted)]] = _TOMB
-            more = run[:, -1]  # no empty cell in the window: the run goes on
-            if not more.any():
+                cells[start + np.flatnonzero(run == (wanted | delete))] = _TOMB
+            if empty.size:  # the last cell is always empty: every run ends
                 return found
-            starts, wanted = starts[more] + _WINDOW.size, wanted[more]
+            start += part.size
+            step *= 4
+
+    def _read_runs(
+        self, starts: npt.NDArray[np.intp], width: int
+    ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.uint32], npt.NDArray[np.intp]]:
+        """Each start's next `width` cells, flat (row after row), and per row how many of them lie
+        before the first empty cell (`width` where there is none: the run goes on).
+
+        Flat arrays of one shape throughout: numpy's broadcasting over a short inner axis, and
+        accumulate along it, cost a few µs per row."""
+        rows = starts.size
+        if width == _PROBE_WIDTH and rows <= _ROWS.size:
+            offsets, row_starts = _PROBE_OFFSETS[: rows * width], _ROW_STARTS[:rows]
+        else:
+            offsets, row_starts = np.tile(np.arange(width), rows), _ROWS[:rows] * width
+        index = starts.repeat(width) + offsets
+        cells = self.cells.take(index, mode="clip")  # past the end reads the last cell: always empty
+        empty = cells == _EMPTY
+        first = empty.reshape(rows, width).argmax(axis=1)
+        ended = empty.take(row_starts + first)
+        limit: npt.NDArray[np.intp] = np.where(ended, first, width)
+        return index, cells, limit
+
+    @staticmethod
+    def _hits(
+        cells: npt.NDArray[np.uint32],
+        wanted: npt.NDArray[np.uint32],
+        exact: int | None,
+        width: int,
+        limit: npt.NDArray[np.intp],
+    ) -> list[int]:
+        """Slots of the run cells whose tag is `wanted` (whose whole value, when `exact` is the slot);
+        for a delete, the flat positions of those cells instead."""
+        if exact is None:
+            positions = np.flatnonzero((cells & ~_SLOT_MASK) == wanted).tolist()
+        else:
+            positions = np.flatnonzero(cells == (wanted | np.uint32(exact))).tolist()
+        if not positions:
+            return []
+        limits = limit.tolist()
+        kept = [p for p in positions if p % width < limits[p // width]]
+        if exact is not None:
+            return kept
+        values = cells.take(kept).tolist() if kept else []
+        return [v & 0xFF_FFFF for v in values if v < _TOMB]
+
+    def insert_probed(self, probe: _Probe, slot: int) -> None:
+        """`insert` of the probed keys, cell for cell, its first round from the cells the probe read.
+
+        In `insert`'s rounds each key takes the first free cell of its 16-cell window; of two keys
+        after one cell the first takes it and the other tries again next round; a key whose window
+        is full moves on 16 cells. When every key finds a cell of its own at once (the usual case),
+        that is one write; otherwise `_insert_rounds` plays the rounds out for the few keys left.
+        """
+        if probe.version != self.version:
+            self.insert(probe.keys.astype(np.uint32), slot)
+            return
+        count = probe.keys.size
+        values = probe.tags | np.uint32(slot)
+        free = probe.cells >= _TOMB  # empty or deleted
+        first = free.reshape(count, _PROBE_WIDTH)[:, : _WINDOW.size].argmax(axis=1)
+        chosen = _ROW_STARTS[:count] + first
+        where = probe.homes + first
+        self.version += 1
+        ok = free.take(chosen)
+        every = bool(ok.all())
+        wanted = where.tolist() if every else where[ok].tolist()
+        if wanted and max(wanted) >= self.cells.size - 1:  # a run reached the end: `insert`'s way, cell by cell
+            self._insert_rounds(probe.homes.tolist(), values.tolist())
+            return
+        take = ok
+        if len(set(wanted)) < len(wanted):  # two keys, one free cell: the first takes it, the other waits
+            _, first_seen = np.unique(where[ok], return_index=True)
+            take = np.zeros_like(ok)
+            take[np.flatnonzero(ok)[first_seen]] = True
+        elif every:  # the usual case: one write
+            self.used += int(np.count_nonzero(probe.cells.take(chosen) == _EMPTY))
+            self.cells[where] = values
+            return
+        self.used += int(np.count_nonzero(probe.cells.take(chosen[take]) == _EMPTY))
+        self.cells[where[take]] = values[take]
+        waiting = ~take
+        self._insert_rounds(
+            np.where(ok, probe.homes, probe.homes + _WINDOW.size)[waiting].tolist(), values[waiting].tolist()
+        )
+
+    def _insert_rounds(self, starts: list[int], values: list[int]) -> None:
+        """`_insert_from`'s rounds for a few keys, skipping the rounds in which every window is full.
+
+        Cells only fill up during an insert, so until the next write each key's first free cell at or
+        after its window (`free`) is fixed, and so is the round in which its window reaches it: the
+        rounds before the earliest of those change nothing but the windows' starts.
+        """
+        width = _WINDOW.size
+        free = [self._first_free(start) for start in starts]
+        while starts:
+            skip = min((cell - start) // width for start, cell in zip(starts, free, strict=True))
+            if skip:
+                starts = [start + skip * width for start in starts]
+            ok = [cell < start + width for start, cell in zip(starts, free, strict=True)]
+            if max(cell for cell, found in zip(free, ok, strict=True) if found) >= self.cells.size - 1:
+                self.cells = np.concatenate([self.cells, np.full(2 * width, _EMPTY, dtype=np.uint32)])
+                continue  # a run reached the end: room for more, and the round again
+            taken: dict[int, int] = {}
+            waiting: list[int] = []
+            waiting_values: list[int] = []
+            waiting_free: list[int] = []
+            for start, value, cell, found in zip(starts, values, free, ok, strict=True):
+                if found and cell not in taken:
+                    taken[cell] = value
+                    continue
+                waiting.append(start if found else start + width)  # lost the cell: again; a full window: on
+                waiting_values.append(value)
+                waiting_free.append(cell)
+            cells = self.cells
+            for cell, value in taken.items():
+                if cells.item(cell) == _EMPTY:
+                    self.used += 1
+                cells[cell] = value
+            starts, values = waiting, waiting_values
+            free = [self._first_free(cell + 1) if cell in taken else cell for cell in waiting_free]
+
+    def _first_free(self, start: int) -> int:
+        """The first empty or deleted cell at or after `start` (the last cell is always empty)."""
+        cells = self.cells
+        read = cells.item
+        for cell in range(start, min(start + 8, cells.size)):
+            if read(cell) >= _TOMB:
+                return cell
+        start += 8
+        step = 64
+        while True:
+            hits = np.flatnonzero(cells[start : start + step] >= _TOMB)
+            if hits.size:
+                return start + int(hits[0])
+            start += step
+            step = min(4 * step, 8192)
+
+    def _scan(self, keys: npt.NDArray[np.uint32], delete: int | None) -> list[npt.NDArray[np.uint32]]:
+        """Each key's run from its home to the first empty cell: the slots whose tag matches, or with
+        `delete`, those cells holding that slot become tombstones."""
+        width = _PROBE_WIDTH
+        tags = (keys & np.uint32(0xFF)) << np.uint32(24)
+        starts = self._home(keys)
+        index, cells, limit = self._read_runs(starts, width)
+        hits = self._hits(cells, tags.repeat(width), delete, width, limit)
+        if delete is None:
+            found = hits
+        elif hits:
+            self.cells[index.take(hits)] = _TOMB
+        if limit.max() == width:  # runs longer than the window
+            for row in np.flatnonzero(limit == width).tolist():
+                more = self._rest_of_run(int(starts[row]) + width, int(tags[row]), delete)
+                if delete is None:
+                    found.extend(more)
+        return [np.array(found, dtype=np.uint32)] if delete is None else []
 
     def insert(self, keys: npt.NDArray[np.uint32], slot: int) -> None:
+        self.version += 1
         values = ((keys & np.uint32(0xFF)) << np.uint32(24)) | np.uint32(slot)
-        starts = self._home(keys)
+        self._insert_from(self._home(keys), values)
+
+    def _insert_from(self, starts: npt.NDArray[np.intp], values: npt.NDArray[np.uint32]) -> None:
         while True:
             index, cells = self._windows(starts)
             free = cells >= _TOMB  # empty or deleted
@@ -196,18 +419,32 @@ class _KeyTable:
 
     def load(self, keys: npt.NDArray[np.uint32], slots: npt.NDArray[np.intp]) -> None:
         """Replace the contents in one pass: sorted by home cell, each key takes the next free cell."""
+        version = self.version
         self._reset(max(1024, int(keys.size / 0.45)))
+        self.version = version + 1
         if keys.size == 0:
             return
         home = self._home(keys)
-        order = np.argsort(home, kind="stable")
         rank = np.arange(keys.size)
+        bits = int(keys.size).bit_length()
+        if int(home.max()).bit_length() + bits <= 62:
+            # The stable order by home as one sort of distinct integers (home, then position): the
+            # default sort of int64 (vectorised here) is several times faster than a stable argsort.
+            order = np.sort((home << bits) | rank) & ((1 << bits) - 1)
+        else:
+            order = np.argsort(home, kind="stable")
         where = np.maximum.accumulate(home[order] - rank) + rank
         if where[-1] + 1 > self.size:
             self.cells = np.full(int(where[-1]) + 1 + _WINDOW.size + 1, _EMPTY, dtype=np.uint32)
         values = ((keys & np.uint32(0xFF)) << np.uint32(24)) | slots.astype(np.uint32)
         self.cells[where] = values[order]
         self.used = int(keys.size)
+
+
+class _Memo(NamedTuple):
+    signature: bytes
+    exact: int
+    probe: _Probe
 
 
 class StoryIndex:
@@ -220,6 +457,7 @@ class StoryIndex:
         self._horizon_us = policy.horizon // _MICRO
         self.watermark: datetime | None = None
         """Highest event time seen: stories older than watermark - horizon are dropped."""
+        self._watermark_us: int | None = None
         # Per slot.
         self._ids: list[str | None] = []
         self._sigs = np.zeros((0, NUM_PERM), dtype=signature_array(bytes(SIGNATURE_BYTES)).dtype)
@@ -234,8 +472,8 @@ class StoryIndex:
         self._expiry: list[int] = []
         """published_us * 2**24 + slot, one int per story: a min-heap by event time."""
         self._table = _KeyTable()
-        self._memo: tuple[bytes, int, npt.NDArray[np.uint32]] | None = None
-        """The last keys computed: `add` after `match` of the same fingerprint reuses them."""
+        self._memo: _Memo | None = None
+        """The last story looked up: `add` after `match` of the same fingerprint reuses its lookup."""
 
     def __len__(self) -> int:
         return len(self._slot)
@@ -275,42 +513,77 @@ class StoryIndex:
     # --- writes ---------------------------------------------------------------------------
 
     def add(self, entry: StoryEntry) -> None:
-        self.remove(entry.article_id)
+        self.add_story(
+            entry.article_id,
+            entry.cluster_id,
+            _exact_key(entry.exact),
+            entry.signature,
+            entry.shingles,
+            _micros(entry.published),
+            entry.published,
+        )
+
+    def add_story(  # the fields of a StoryEntry, as the index keeps them
+        self,
+        article_id: str,
+        cluster_id: str,
+        exact: int,
+        signature: bytes,
+        shingles: int,
+        published_us: int,
+        published: datetime,
+    ) -> None:
+        """`add` without the conversions: `exact` folded by `exact_key`, `published_us` from `event_micros`."""
+        self.remove(article_id)
         slot = self._take_slot()
-        published = _micros(entry.published)
-        self._ids[slot] = entry.article_id
-        self._sigs[slot] = signature_array(entry.signature)
-        self._exact[slot] = _exact_key(entry.exact)
-        self._published[slot] = published
-        self._shingles[slot] = entry.shingles
+        self._ids[slot] = article_id
+        self._sigs[slot] = signature_array(signature)
+        self._exact[slot] = exact
+        self._published[slot] = published_us
+        self._shingles[slot] = shingles
         self._alive[slot] = True
-        self._slot[entry.article_id] = slot
-        if entry.cluster_id != entry.article_id:
-            self._clusters[slot] = entry.cluster_id
-        self._table.insert(self._keys(entry.signature, int(self._exact[slot])), slot)
+        self._slot[article_id] = slot
+        if cluster_id != article_id:
+            self._clusters[slot] = cluster_id
+        self._table.insert_probed(self._probe(signature, exact), slot)
         if self._table.crowded:
             self._reload()
-        heapq.heappush(self._expiry, published * 2**24 + slot)
-        self.advance(entry.published)
+        heapq.heappush(self._expiry, published_us * 2**24 + slot)
+        self.advance_micros(published_us, published)
 
     def remove(self, article_id: str) -> None:
         slot = self._slot.pop(article_id, None)
         if slot is None:
             return
-        self._table.delete(self._keys_of(np.array([slot]))[0], slot)
+        keys = self._story_keys(self._sigs[slot].tobytes(), int(self._exact[slot]))
+        self._table.delete(keys.astype(np.uint32), slot)
         self._alive[slot] = False
         self._ids[slot] = None
         self._clusters.pop(slot, None)
         self._free.append(slot)
 
+    @property
+    def watermark_micros(self) -> int:
+        """The watermark in µs since the epoch (`advance` must have been called)."""
+        assert self._watermark_us is not None
+        return self._watermark_us
+
     def advance(self, event_time: datetime) -> list[str]:
         """Move the watermark forward; return the ids of stories that fell out of the horizon."""
-        if self.watermark is None or event_time > self.watermark:
+        return self.advance_micros(_micros(event_time), event_time)
+
+    def advance_micros(self, event_us: int, event_time: datetime) -> list[str]:
+        """`advance` with the event time also in microseconds since the epoch (`event_micros`)."""
+        if self._watermark_us is None or event_us > self._watermark_us:
+            self._watermark_us = event_us
             self.watermark = event_time
-        cutoff = _micros(self.watermark) - self._horizon_us
+        cutoff = self._watermark_us - self._horizon_us
+        expiry = self._expiry
+        if not expiry or expiry[0] >> 24 >= cutoff:
+            return []
         expired: list[str] = []
-        while self._expiry and self._expiry[0] >> 24 < cutoff:
-            item = heapq.heappop(self._expiry)
+        while expiry and expiry[0] >> 24 < cutoff:
+            item = heapq.heappop(expiry)
             published, slot = item >> 24, item & 0xFF_FFFF
             article_id = self._ids[slot]
             if article_id is not None and self._published[slot] == published:
@@ -357,54 +630,72 @@ class StoryIndex:
         policy; ties go to the earlier story, then the smaller id, so a replay or a rebuilt index
         gives the same verdict.
         """
-        exact = _exact_key(fp.exact)
-        found = self._table.find(self._keys(fp.signature, exact))
-        if not any(part.size for part in found):
+        return self.match_story(_exact_key(fp.exact), fp.signature, fp.shingles, _micros(published), exclude=exclude)
+
+    def match_story(
+        self, exact: int, signature: bytes, shingles: int, published_us: int, *, exclude: str | None = None
+    ) -> DedupVerdict | None:
+        """`match` without the conversions (`exact_key`, `event_micros`)."""
+        found = self._probe(signature, exact).found
+        if not found:
             return None
-        candidates = np.unique(np.concatenate(found)).astype(np.intp)
-        when = _micros(published)
-        live = self._alive[candidates] & (np.abs(self._published[candidates] - when) <= self._horizon_us)
-        candidates = candidates[live]
-        if exclude is not None and candidates.size:
-            candidates = candidates[[self._ids[int(s)] != exclude for s in candidates]]
-        if candidates.size == 0:
+        alive, stamps, ids, horizon = self._alive, self._published, self._ids, self._horizon_us
+        candidates = [  # ascending slots, as before: the order ties are broken in is the same
+            slot
+            for slot in sorted(set(found))
+            if slot < _NO_SLOT and alive[slot] and abs(int(stamps[slot]) - published_us) <= horizon
+        ]
+        if exclude is not None:
+            candidates = [slot for slot in candidates if ids[slot] != exclude]
+        if not candidates:
             return None
-        exact_hits = candidates[self._exact[candidates] == np.uint64(exact)]
-        if exact_hits.size:
-            return self._verdict(int(exact_hits[self._best(exact_hits, np.ones(exact_hits.size))]), 1.0)
-        similarity, rank = self._scores(signature_array(fp.signature), fp.shingles, candidates)
-        passing = np.flatnonzero(similarity > 0)
-        if passing.size == 0:
+        exact_hits = [slot for slot in candidates if int(self._exact[slot]) == exact]
+        if exact_hits:
+            return self._verdict(exact_hits[self._best(exact_hits, [1.0] * len(exact_hits))], 1.0)
+        similarity, rank = self._scores(signature_array(signature), shingles, candidates)
+        passing = [i for i, value in enumerate(similarity) if value > 0]
+        if not passing:
             return None
-        best = passing[self._best(candidates[passing], rank[passing])]
-        return self._verdict(int(candidates[best]), float(similarity[best]))
+        best = passing[self._best([candidates[i] for i in passing], [rank[i] for i in passing])]
+        return self._verdict(candidates[best], similarity[best])
 
     def _scores(
-        self, signature: npt.NDArray[np.generic], shingles: int, candidates: npt.NDArray[np.intp]
-    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        self, signature: npt.NDArray[np.generic], shingles: int, candidates: list[int]
+    ) -> tuple[list[float], list[float]]:
         """Per candidate, the similarity it reaches under the policy (0 where it fails) and its rank.
 
         The similarity is the estimated Jaccard, or for a copy that passes as truncated the estimated
         share of the shorter text found in the longer. Candidates rank by containment plus Jaccard:
         a teaser that is a prefix of its original outranks another story that shares its template
         opening, even when the original passes on Jaccard and the other only on containment.
+        (Plain float arithmetic, in the order the earlier numpy version used: the same doubles.)
         """
         policy = self.policy
-        jaccard = np.count_nonzero(self._sigs[candidates] == signature, axis=1) / NUM_PERM
-        other = self._shingles[candidates].astype(np.float64)
-        smaller = np.maximum(np.minimum(other, shingles), 1.0)
-        containment = np.minimum(1.0, jaccard * (other + shingles) / ((1 + jaccard) * smaller))
-        contained = (jaccard >= policy.min_jaccard_for_containment) & (containment >= policy.min_containment)
-        similarity = np.where(jaccard >= policy.min_jaccard, jaccard, np.where(contained, containment, 0.0))
-        return similarity, containment + jaccard
+        equal = np.count_nonzero(self._sigs[candidates] == signature, axis=1).tolist()
+        others = self._shingles[candidates].tolist()
+        similarity: list[float] = []
+        rank: list[float] = []
+        for count, other_count in zip(equal, others, strict=True):
+            jaccard = count / NUM_PERM
+            other = float(other_count)
+            smaller = max(min(other, float(shingles)), 1.0)
+            containment = min(1.0, jaccard * (other + shingles) / ((1 + jaccard) * smaller))
+            if jaccard >= policy.min_jaccard:
+                similarity.append(jaccard)
+            elif jaccard >= policy.min_jaccard_for_containment and containment >= policy.min_containment:
+                similarity.append(containment)
+            else:
+                similarity.append(0.0)
+            rank.append(containment + jaccard)
+        return similarity, rank
 
-    def _best(self, slots: npt.NDArray[np.intp], rank: npt.NDArray[np.float64]) -> int:
+    def _best(self, slots: list[int], rank: list[float]) -> int:
         """Position of the best candidate: highest rank, then the earlier story, then the smaller id."""
-        if slots.size == 1:
+        if len(slots) == 1:
             return 0
         order = sorted(
-            range(slots.size),
-            key=lambda i: (-round(float(rank[i]), 9), int(self._published[slots[i]]), self._ids[slots[i]] or ""),
+            range(len(slots)),
+            key=lambda i: (-round(rank[i], 9), int(self._published[slots[i]]), self._ids[slots[i]] or ""),
         )
         return order[0]
 
@@ -413,15 +704,37 @@ class StoryIndex:
         assert article_id is not None
         return DedupVerdict(self._clusters.get(slot, article_id), article_id, round(score, 3))
 
-    def _keys(self, signature: bytes, exact: int) -> npt.NDArray[np.uint32]:
+    def _probe(self, signature: bytes, exact: int) -> _Probe:
+        """The story's keys looked up in the table; `add` after `match` of the same story reuses the
+        lookup while the table is unchanged (its keys, whatever the table did)."""
         memo = self._memo
-        if memo is not None and memo[1] == exact and memo[0] == signature:
-            return memo[2]
-        keys: npt.NDArray[np.uint32] = self._band_keys(
-            signature_array(signature)[None, :], np.array([exact], dtype=np.uint64)
-        )[0]
-        self._memo = (signature, exact, keys)
-        return keys
+        if memo is not None and memo.exact == exact and memo.signature == signature:
+            if memo.probe.version == self._table.version:
+                return memo.probe
+            keys = memo.probe.keys
+        else:
+            keys = self._story_keys(signature, exact)
+        probe = self._table.probe(keys)
+        self._memo = _Memo(signature, exact, probe)
+        return probe
+
+    def _story_keys(self, signature: bytes, exact: int) -> npt.NDArray[np.uint64]:
+        """`_band_keys` of one story (as uint64), with fewer array steps when a band is one machine word."""
+        bands, rows = self.policy.bands, self._rows
+        width = rows * _SIG_ITEM
+        if width not in (4, 8):
+            keys = self._band_keys(signature_array(signature)[None, :], np.array([exact], dtype=np.uint64))
+            wide: npt.NDArray[np.uint64] = keys[0].astype(np.uint64)
+            return wide
+        mixed = np.empty(bands + 1, dtype=np.uint64)
+        mixed[:bands] = np.frombuffer(signature, dtype=f"<u{width}", count=bands)
+        mixed[bands] = exact
+        mixed ^= self._band_ids
+        mixed *= _KEY_MUL[0]
+        mixed ^= mixed >> np.uint64(31)
+        mixed *= _BAND_MUL
+        mixed >>= np.uint64(32)
+        return mixed
 
     def _keys_of(self, slots: npt.NDArray[np.intp]) -> npt.NDArray[np.uint32]:
         return self._band_keys(self._sigs[slots], self._exact[slots])

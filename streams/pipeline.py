@@ -8,14 +8,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from heapq import heappop, heappush
-from typing import Any
+from typing import Any, NamedTuple
 
 from streams.article import Article, Limits, content_hash, decode_article
-from streams.dedup import DedupPolicy, DedupVerdict, StoryEntry, StoryIndex, entry_from_state, entry_to_state
+from streams.dedup import (
+    DedupPolicy,
+    DedupVerdict,
+    StoryEntry,
+    StoryIndex,
+    entry_from_state,
+    event_micros,
+    exact_key,
+)
 from streams.events import MeetingEvent, detect_meetings, first_person_speaker
-from streams.fingerprint import fingerprint, fingerprint_from_record, fingerprint_to_record
+from streams.fingerprint import encode_signature, fingerprint, fingerprint_from_record, fingerprint_to_record
 from streams.rules import AlertState, RuleMatch, RuleSet, group_key, lifecycle, match_rule
 from streams.tagger import EntityHit, Tagger
 from streams.topics import Taxonomy
@@ -111,7 +119,10 @@ class Decider:
     def __init__(self, config: Config, state: State) -> None:
         self.config = config
         self.state = state
-        self._expiry: list[tuple[datetime, str, str]] = []
+        self._expiry: list[tuple[int, str, str]] = []
+        """(event time in µs since the epoch, table, key): a min-heap of what may expire."""
+        self._horizons: tuple[Config, dict[str, int]] | None = None
+        """Each table's horizon in µs, for the config they were computed from (the shell may swap it)."""
         self.index = StoryIndex(config.dedup)
         self.rebuild()
 
@@ -122,11 +133,11 @@ class Decider:
         for article_id, value in list(self.state.articles.items()):
             if "s" in value:
                 entries.append(entry_from_state(article_id, value))
-            heappush(self._expiry, (datetime.fromisoformat(value["t"]), "articles", article_id))
+            heappush(self._expiry, (_stamp_micros(value["t"]), "articles", article_id))
         for key, value in list(self.state.clusters.items()):
-            heappush(self._expiry, (datetime.fromisoformat(value["t"]), "clusters", key))
+            heappush(self._expiry, (_stamp_micros(value["t"]), "clusters", key))
         for key, value in list(self.state.alerts.items()):
-            heappush(self._expiry, (datetime.fromisoformat(value["t"]), "alerts", key))
+            heappush(self._expiry, (_stamp_micros(value["t"]), "alerts", key))
         self.index = StoryIndex.rebuilt(self.config.dedup, entries)
 
     def decide(self, enriched: Record) -> Decision:
@@ -135,40 +146,41 @@ class Decider:
         seen = self.state.articles.get(article_id)
         if seen is not None and seen.get("h") == enriched["content_hash"]:
             verdict = DedupVerdict(seen["c"], seen.get("d"), seen.get("m"))
-            cluster = self.state.clusters.get(verdict.cluster_id) or _new_cluster(enriched, published)
+            cluster = self.state.clusters.get(verdict.cluster_id) or _new_cluster(enriched, published.isoformat())
             record = _article_record(enriched, verdict, cluster)
             # The alert table, not this entry, says which messages the article caused: after a crash the
             # two tables' changelogs may each hold a different part of the last writes.
             return Decision(record, tuple(self._alerts(record, published)), redelivered=True)
-        self._expire(published)
+        when = _Moment(published, event_micros(published), published.isoformat())
+        self._expire(when)
         fp = enriched["fingerprint"]
-        verdict = self._dedup(enriched, fp, published)
-        cluster = self._count_in_cluster(enriched, verdict, published)
+        verdict = self._dedup(enriched, fp, when)
+        cluster = self._count_in_cluster(enriched, verdict, when)
         record = _article_record(enriched, verdict, cluster)
-        return Decision(record, tuple(self._alerts(record, published)))
+        return Decision(record, tuple(self._alerts(record, published, when.micros)))
 
-    def _dedup(self, enriched: Record, fp: Record, published: datetime) -> DedupVerdict:
+    def _dedup(self, enriched: Record, fp: Record, when: _Moment) -> DedupVerdict:
         fingerprint_ = fingerprint_from_record(fp)
         article_id: str = enriched["id"]
-        verdict = self.index.match(fingerprint_, published, exclude=article_id)
-        seen: Record = {"h": enriched["content_hash"], "t": published.isoformat()}
+        exact = exact_key(fingerprint_.exact)
+        signature, shingles = fingerprint_.signature, fingerprint_.shingles
+        verdict = self.index.match_story(exact, signature, shingles, when.micros, exclude=article_id)
+        seen: Record = {"h": enriched["content_hash"], "t": when.stamp}
         if verdict is None:
             verdict = DedupVerdict(article_id)
-            entry = StoryEntry(
-                article_id, article_id, fingerprint_.exact, fingerprint_.signature, fingerprint_.shingles, published
-            )
-            self.index.add(entry)
-            seen |= entry_to_state(entry)
+            self.index.add_story(article_id, article_id, exact, signature, shingles, when.micros, when.time)
+            # entry_to_state's fields, from what is at hand
+            seen |= {"c": article_id, "x": fingerprint_.exact, "s": encode_signature(signature), "n": shingles}
         seen |= {"c": verdict.cluster_id, "d": verdict.duplicate_of, "m": verdict.similarity}
         self.state.articles[article_id] = seen
-        heappush(self._expiry, (published, "articles", article_id))
+        heappush(self._expiry, (when.micros, "articles", article_id))
         return verdict
 
-    def _count_in_cluster(self, enriched: Record, verdict: DedupVerdict, published: datetime) -> Record:
+    def _count_in_cluster(self, enriched: Record, verdict: DedupVerdict, when: _Moment) -> Record:
         previous = self.state.clusters.get(verdict.cluster_id)
         if previous is None:
-            cluster = _new_cluster(enriched, published)
-            heappush(self._expiry, (published, "clusters", verdict.cluster_id))
+            cluster = _new_cluster(enriched, when.stamp)
+            heappush(self._expiry, (when.micros, "clusters", verdict.cluster_id))
         else:
             sources = previous["sources"]
             if enriched["source"] not in sources:
@@ -177,7 +189,7 @@ class Decider:
         self.state.clusters[verdict.cluster_id] = cluster
         return cluster
 
-    def _alerts(self, record: Record, published: datetime) -> Iterable[Record]:
+    def _alerts(self, record: Record, published: datetime, published_us: int | None = None) -> Iterable[Record]:
         for rule in self.config.rules.rules:
             for match in match_rule(rule, record):
                 key = group_key(rule, match.group)
@@ -194,29 +206,53 @@ class Decider:
                 if state is not None and state != previous:  # a redelivery repeats its message, writes nothing
                     self.state.alerts[key] = state.to_state()
                     if kind == "new":
-                        heappush(self._expiry, (published, "alerts", key))
+                        micros = event_micros(published) if published_us is None else published_us
+                        heappush(self._expiry, (micros, "alerts", key))
                 if kind is not None and state is not None:
                     _, corroborations = state.sent_for(record["id"]) or (kind, len(state.sources))
                     yield _alert_record(
                         kind, match, state, record, published, self.config.rules.version, corroborations
                     )
 
-    def _expire(self, now: datetime) -> None:
+    def _expire(self, now: _Moment) -> None:
         """Drop state older than its horizon, measured from the highest event time seen."""
-        for article_id in self.index.advance(now):
+        for article_id in self.index.advance_micros(now.micros, now.time):
             self.state.articles.pop(article_id, None)
-        watermark = self.index.watermark or now
-        horizons = {
-            "articles": self.config.dedup.horizon,
-            "clusters": self.config.dedup.horizon,
-            "alerts": self.config.rules.longest_cooldown or self.config.dedup.horizon,
-        }
+        watermark = self.index.watermark_micros
+        horizons = self._horizons_us()
+        cutoff = watermark - max(horizons.values())
+        expiry = self._expiry
+        if not expiry or expiry[0][0] >= cutoff:
+            return
         tables = {"articles": self.state.articles, "clusters": self.state.clusters, "alerts": self.state.alerts}
-        while self._expiry and self._expiry[0][0] < watermark - max(horizons.values()):
-            _, table, key = heappop(self._expiry)
+        while expiry and expiry[0][0] < cutoff:
+            _, table, key = heappop(expiry)
             stored = tables[table].get(key)
-            if stored is not None and datetime.fromisoformat(stored["t"]) < watermark - horizons[table]:
+            if stored is not None and _stamp_micros(stored["t"]) < watermark - horizons[table]:
                 del tables[table][key]
+
+    def _horizons_us(self) -> dict[str, int]:
+        if self._horizons is None or self._horizons[0] is not self.config:
+            horizon = self.config.dedup.horizon
+            spans = {"articles": horizon, "clusters": horizon, "alerts": self.config.rules.longest_cooldown or horizon}
+            self._horizons = (self.config, {table: span // _MICROSECOND for table, span in spans.items()})
+        return self._horizons[1]
+
+
+_MICROSECOND = timedelta(microseconds=1)
+
+
+class _Moment(NamedTuple):
+    """An article's event time in the three forms decide needs: aware datetime, µs since the epoch, ISO text."""
+
+    time: datetime
+    micros: int
+    stamp: str
+
+
+def _stamp_micros(stamp: str) -> int:
+    """A table value's "t" (ISO 8601 text) as µs since the epoch."""
+    return event_micros(datetime.fromisoformat(stamp))
 
 
 def _alert_record(  # the message gathers all of these
@@ -271,8 +307,8 @@ def _explanation(alert: Record, rules_version: str) -> str:
     )
 
 
-def _new_cluster(enriched: Record, published: datetime) -> Record:
-    return {"size": 1, "sources": [enriched["source"]], "t": published.isoformat()}
+def _new_cluster(enriched: Record, stamp: str) -> Record:
+    return {"size": 1, "sources": [enriched["source"]], "t": stamp}
 
 
 def _article_record(enriched: Record, verdict: DedupVerdict, cluster: Record) -> Record:

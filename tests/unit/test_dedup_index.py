@@ -63,6 +63,37 @@ def test_key_table_bulk_load_finds_the_same_as_inserts():
     assert table.used == keys.size
 
 
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 14), st.integers(0, 6), st.integers(20, 3000))
+def test_probed_insert_places_keys_where_insert_does(seed, stories, deleted, distinct):
+    """One story's keys go to the same cells through `probe` + `insert_probed` as through `insert`."""
+    rng = np.random.default_rng(seed)
+    crowded, through_probe = _KeyTable(), _KeyTable()
+    spread = int(rng.integers(1, 2**32))  # few distinct keys: long runs, shared cells, full windows
+    for slot in range(stories):
+        keys = (rng.integers(0, distinct, 65, dtype=np.uint64) * spread % 2**32).astype(np.uint32)
+        crowded.insert(keys, slot)
+        through_probe.insert_probed(through_probe.probe(keys.astype(np.uint64)), slot)
+        np.testing.assert_array_equal(crowded.cells, through_probe.cells)
+        assert crowded.used == through_probe.used
+        if slot < deleted:
+            crowded.delete(keys, slot)
+            through_probe.delete(keys, slot)
+
+
+def test_probe_finds_what_find_finds():
+    """The one-story lookup returns the same slots as `find`, runs longer than its window included."""
+    rng = np.random.default_rng(9)
+    table = _KeyTable()
+    pool = rng.integers(0, 2**32, 120, dtype=np.uint64).astype(np.uint32)
+    for slot in range(11):
+        table.insert(rng.choice(pool, 65), slot)
+    for _ in range(50):
+        keys = rng.choice(pool, 65)
+        expected = np.concatenate(table.find(keys)).tolist()
+        assert sorted(table.probe(keys.astype(np.uint64)).found) == sorted(expected)
+
+
 def test_index_survives_growth_and_deletion():
     """Thousands of stories in, half expired: every live story is still found, no expired one is."""
     rng = np.random.default_rng(1)
