@@ -184,20 +184,19 @@ def _paths(value: str) -> tuple[Path, ...]:
     return tuple(Path(p.strip()) for p in value.split(",") if p.strip())
 
 
-def _positive_int(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        msg = "must be at least 1"
-        raise ValueError(msg)
-    return number
+def _int_at_least(minimum: int) -> Callable[[str], int]:
+    def parse(value: str) -> int:
+        number = int(value)
+        if number < minimum:
+            msg = f"must be at least {minimum}"
+            raise ValueError(msg)
+        return number
+
+    return parse
 
 
-def _non_negative_int(value: str) -> int:
-    number = int(value)
-    if number < 0:
-        msg = "must be 0 or more"
-        raise ValueError(msg)
-    return number
+_positive_int = _int_at_least(1)
+_non_negative_int = _int_at_least(0)
 
 
 def _positive_seconds(value: str) -> float:

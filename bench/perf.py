@@ -557,10 +557,7 @@ def main() -> None:
         ROWS.extend(asyncio.run(worker_memory.run(broker, counts, dict(e.split("=", 1) for e in args.worker_env))))
     print(f"\nload after: {load_avg()}", file=sys.stderr)
     print(f"\n`python bench/perf.py{' --quick' if quick else ''}` · load {load_avg()} · {os.cpu_count()} cores\n")
-    print("| measure | figure | target / note |")
-    print("|---|---|---|")
-    for measure, figure, note in ROWS:
-        print(f"| {measure} | {figure} | {note} |")
+    worker_memory.print_table(ROWS)
 
 
 if __name__ == "__main__":

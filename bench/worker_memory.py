@@ -128,7 +128,11 @@ def main() -> None:
     if len(counts) < 2:
         parser.error("--counts needs a base and at least one later checkpoint")
     broker = os.environ.get("WIREWATCH_TEST_BROKER", "127.0.0.1:9092")
-    rows = asyncio.run(run(broker, counts, dict(e.split("=", 1) for e in args.worker_env)))
+    print_table(asyncio.run(run(broker, counts, dict(e.split("=", 1) for e in args.worker_env))))
+
+
+def print_table(rows: list[tuple[str, str, str]]) -> None:
+    """The rows as one Markdown table on stdout, as bench/perf.py prints its own."""
     print("| measure | figure | target / note |")
     print("|---|---|---|")
     for measure, figure, note in rows:
