@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from streams.dedup import DedupPolicy, StoryEntry, StoryIndex, _KeyTable
+from streams.dedup import DedupPolicy, StoryEntry, StoryIndex
 from streams.fingerprint import SIGNATURE_BYTES, Fingerprint, fingerprint
+from streams.keytable import KeyTable
 
 T0 = datetime(2024, 7, 3, 11, 0, tzinfo=UTC)
 POLICY = DedupPolicy()
@@ -31,7 +32,7 @@ def _probe(entry: StoryEntry) -> Fingerprint:
 @given(st.lists(st.tuples(st.booleans(), st.integers(0, 60)), max_size=300))
 def test_key_table_finds_what_a_plain_multimap_holds(operations):
     """After any inserts and deletes, a lookup returns every slot stored under the key (and rarely more)."""
-    table = _KeyTable()
+    table = KeyTable()
     model: dict[int, set[int]] = {}
     keys_of = {slot: np.array([slot * 2654435761 % 2**32, 7, slot % 5], dtype=np.uint32) for slot in range(61)}
     for insert, slot in operations:
@@ -55,7 +56,7 @@ def test_key_table_bulk_load_finds_the_same_as_inserts():
     keys = rng.integers(0, 2**32, 20_000, dtype=np.uint32)
     keys[::7] = keys[0]  # a long run of one key
     slots = np.arange(keys.size) % 3000
-    table = _KeyTable()
+    table = KeyTable()
     table.load(keys, slots)
 
     for key, slot in zip(keys[:500].tolist(), slots[:500].tolist(), strict=True):
@@ -68,7 +69,7 @@ def test_key_table_bulk_load_finds_the_same_as_inserts():
 def test_probed_insert_places_keys_where_insert_does(seed, stories, deleted, distinct):
     """One story's keys go to the same cells through `probe` + `insert_probed` as through `insert`."""
     rng = np.random.default_rng(seed)
-    crowded, through_probe = _KeyTable(), _KeyTable()
+    crowded, through_probe = KeyTable(), KeyTable()
     spread = int(rng.integers(1, 2**32))  # few distinct keys: long runs, shared cells, full windows
     for slot in range(stories):
         keys = (rng.integers(0, distinct, 65, dtype=np.uint64) * spread % 2**32).astype(np.uint32)
@@ -84,7 +85,7 @@ def test_probed_insert_places_keys_where_insert_does(seed, stories, deleted, dis
 def test_probe_finds_what_find_finds():
     """The one-story lookup returns the same slots as `find`, runs longer than its window included."""
     rng = np.random.default_rng(9)
-    table = _KeyTable()
+    table = KeyTable()
     pool = rng.integers(0, 2**32, 120, dtype=np.uint64).astype(np.uint32)
     for slot in range(11):
         table.insert(rng.choice(pool, 65), slot)
