@@ -38,8 +38,8 @@ __all__ = ["KINDS", "LiveConfig", "apply", "catch_up", "encode", "files_by_kind"
 log = structlog.get_logger(__name__)
 
 KINDS = ("watchlist", "topics", "rules")
-CONTROL_CONFIG = {"cleanup.policy": "compact", "max.message.bytes": str(16 * 2**20)}
 _MAX_BYTES = 16 * 2**20  # the default watchlist is ~350 kB; leave room for larger user lists
+CONTROL_CONFIG = {"cleanup.policy": "compact", "max.message.bytes": str(_MAX_BYTES)}
 _POLL_MS = 1000
 
 

@@ -364,6 +364,7 @@ async def relay(broker: str, source: str, target: str, count: int, partitions: i
 
 
 async def broker_runs(
+    broker: str,
     data: Path,
     config: Config,
     cpu_rate: float,
@@ -378,7 +379,6 @@ async def broker_runs(
     from agents.kafka_io import ensure_topics
     from tests.integration.conftest import Namespace, meeting_stories, messages, produce
 
-    broker = os.environ.get("WIREWATCH_TEST_BROKER", "127.0.0.1:9092")
     namespace = Namespace(broker, Path(tempfile.mkdtemp(prefix="perf")))
     await namespace.create_topics()
     relay_topic = f"it{namespace.uid}.relay"
@@ -559,6 +559,8 @@ def main() -> None:
     quick = args.quick
     repeats = 1 if quick else 3
     rate = float("nan")
+    broker = os.environ.get("WIREWATCH_TEST_BROKER", "127.0.0.1:9092")
+    worker_env = dict(e.split("=", 1) for e in args.worker_env)
     if not args.skip_cpu:
         rate = cpu_path(config, reuters(args.data, 1500 if quick else 4000), "Reuters-21578", repeats)
         cpu_path(config, eight_kb(args.data, 200 if quick else 600), "8 KB press releases", repeats)
@@ -566,6 +568,7 @@ def main() -> None:
     if not args.skip_broker:
         asyncio.run(
             broker_runs(
+                broker,
                 args.data,
                 config,
                 rate,
@@ -573,13 +576,12 @@ def main() -> None:
                 args.latency_seconds or (5 if quick else 15),
                 args.workers,
                 args.rate,
-                dict(e.split("=", 1) for e in args.worker_env),
+                worker_env,
             )
         )
     if not args.skip_broker and not args.skip_worker_memory:
-        broker = os.environ.get("WIREWATCH_TEST_BROKER", "127.0.0.1:9092")
         counts = [10_000, 50_000 if quick else 100_000] + ([1_000_000] if args.million else [])
-        ROWS.extend(asyncio.run(worker_memory.run(broker, counts, dict(e.split("=", 1) for e in args.worker_env))))
+        ROWS.extend(asyncio.run(worker_memory.run(broker, counts, worker_env)))
     print(f"\nload after: {load_avg()}", file=sys.stderr)
     print(f"\n`python bench/perf.py{' --quick' if quick else ''}` · load {load_avg()} · {os.cpu_count()} cores\n")
     worker_memory.print_table(ROWS)
